@@ -62,6 +62,7 @@ public:
     // "file:line:column: key 'a.b': message" (line of the key if present, else of the table).
     Error error(std::string_view key, const std::string& message) const;
     const std::string& file() const { return file_; }
+    const toml::table& raw() const { return *table_; }
     std::string dotted(std::string_view key) const;
 
 private:
