@@ -1,0 +1,107 @@
+// closedpaw-vaultd: keeps secrets encrypted at rest and hands them only to callers whose
+// bus credentials the ACLs allow. Start-up order matters: read config, prepare the master
+// key (may need root), drop privileges, open the store, join the bus, load seccomp, serve.
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "common/event_loop.hpp"
+#include "common/fd.hpp"
+#include "common/log.hpp"
+#include "common/privdrop.hpp"
+#include "common/seccomp.hpp"
+#include "master_key.hpp"
+#include "vault_bus.hpp"
+#include "vault_config.hpp"
+#include "vault_manager.hpp"
+
+using namespace closedpaw;
+
+namespace {
+
+int fail(const std::string& what, const Error& e) {
+    log::error(what + ": " + e.message);
+    return 1;
+}
+
+Result<void> prepare_state_directory(const vault::VaultConfig& config, const UserIdentity* user) {
+    CP_TRY(ensure_directory(config.state_directory, 0700));
+    if (user != nullptr && ::chown(config.state_directory.c_str(), user->uid, user->gid) != 0)
+        return Error::from_errno("chown " + config.state_directory);
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    log::init("closedpaw-vaultd");
+    std::string config_path = std::string(CLOSEDPAW_SYSCONFDIR) + "/vault.toml";
+    bool explicit_config = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+            explicit_config = true;
+        } else if (a == "--version") {
+            std::cout << "closedpaw-vaultd " << CLOSEDPAW_VERSION << "\n";
+            return 0;
+        } else {
+            std::cerr << "usage: closedpaw-vaultd [--config PATH] [--version]\n";
+            return a == "--help" ? 0 : 2;
+        }
+    }
+    if (sodium_init() < 0) return fail("startup", make_error(Errc::Failed, "libsodium failed to initialise"));
+
+    struct stat st {};
+    auto config = (explicit_config || ::stat(config_path.c_str(), &st) == 0) ? vault::load_vault_config(config_path)
+                                                                           : Result(vault::default_vault_config());
+    if (!config) return fail("configuration", config.error());
+
+    std::optional<UserIdentity> user;
+    if (::geteuid() == 0 && !config->user.empty()) {
+        auto u = lookup_user(config->user);
+        if (!u) return fail("configuration", u.error());
+        user = *u;
+    }
+    if (auto r = prepare_state_directory(*config, user ? &*user : nullptr); !r) return fail("state directory", r.error());
+    auto key = vault::prepare_master_key(*config);
+    if (!key) return fail("master key", key.error());
+    auto seccomp = load_seccomp_policy(config->seccomp_profile);
+    if (!seccomp) return fail("seccomp profile", seccomp.error());
+
+    DropSpec drop;
+    if (user) {
+        drop.uid = user->uid;
+        drop.gid = user->gid;
+    } else {
+        drop.uid = ::geteuid();
+        drop.gid = ::getegid();
+    }
+    if (auto r = drop_privileges(drop); !r) return fail("dropping privileges", r.error());
+
+    auto manager = vault::VaultManager::open(*config, std::move(*key));
+    if (!manager) return fail("opening the vault", manager.error());
+    if (const auto& e = (*manager)->store_error()) log::error("the vault store cannot be used: " + e->message);
+
+    try {
+        EventLoop loop;
+        auto bus = sdbus::createSystemBusConnection();
+        vault::VaultBus adaptor(*bus, **manager);
+        bus->requestName(vault::kBusName);
+        loop.attach_bus(*bus);
+        if (auto r = apply_seccomp(*seccomp); !r) return fail("seccomp", r.error());
+        std::string status = (*manager)->locked() ? "locked" : std::to_string((*manager)->count()) + " secrets";
+        log::info("serving " + std::string(vault::kBusName) + " (" + status + ")");
+        EventLoop::notify_ready("Serving, " + status);
+        loop.run();
+        bus->releaseName(vault::kBusName);
+    } catch (const sdbus::Error& e) {
+        return fail("D-Bus", make_error(Errc::Unavailable, e.getName() + ": " + e.getMessage()));
+    }
+    log::info("stopped");
+    return 0;
+}
