@@ -18,6 +18,7 @@
 #include <span>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@ namespace closedpaw::vault {
 enum class AccessLevel { Public = 0, Standard = 1, Elevated = 2, Admin = 3 };
 std::string_view access_level_name(AccessLevel l);
 std::optional<AccessLevel> parse_access_level(std::string_view s);
+inline std::ostream& operator<<(std::ostream& os, AccessLevel l) { return os << access_level_name(l); }
 
 enum class KeyKind : std::uint8_t { Raw = 1, Passphrase = 2 };
 
