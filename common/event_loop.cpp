@@ -102,6 +102,7 @@ int EventLoop::run() {
                 if (!running_) break;
             }
         }
+        if (idle_) idle_();
         if (!running_) break;
         std::vector<pollfd> pfds;
         pfds.push_back({signal_fd_.get(), POLLIN, 0});
@@ -135,6 +136,7 @@ int EventLoop::run() {
             handler(pfds[i].revents);
         }
     }
+    if (idle_) idle_();
     sd_notify(0, "STOPPING=1");
     return 0;
 }

@@ -35,6 +35,9 @@ public:
                       bool repeat = false);
     void cancel_timer(TimerId id);
     void on_reload(std::function<void()> fn) { reload_ = std::move(fn); }
+    // Runs each time the loop has drained its work and is about to sleep (and once at stop):
+    // the place to flush buffered writes after replies went out.
+    void on_idle(std::function<void()> fn) { idle_ = std::move(fn); }
 
     // Runs until stop() or a stop signal; returns 0.
     int run();
@@ -61,6 +64,7 @@ private:
     std::map<TimerId, Timer> timers_;
     TimerId next_timer_ = 1;
     std::function<void()> reload_;
+    std::function<void()> idle_;
     bool running_ = false;
 };
 

@@ -84,11 +84,26 @@ Result<void> AccessLog::rotate() {
 Result<void> AccessLog::append(const AccessRecord& record) {
     recent_.push_back(record);
     if (recent_.size() > memory_entries_) recent_.pop_front();
-    std::string line = to_line(record);
-    if (size_ + line.size() > max_bytes_) CP_TRY(rotate());
-    CP_TRY(write_all(fd_.get(), line));
-    size_ += line.size();
+    unflushed_.push_back(record);
+    pending_ += to_line(record);
+    if (pending_.size() > 64 * 1024) return flush();
     return {};
+}
+
+Result<void> AccessLog::flush() {
+    if (pending_.empty()) return {};
+    if (size_ + pending_.size() > max_bytes_ && size_ > 0) CP_TRY(rotate());
+    std::string out;
+    out.swap(pending_);
+    CP_TRY(write_all(fd_.get(), out));
+    size_ += out.size();
+    return {};
+}
+
+std::vector<AccessRecord> AccessLog::take_unflushed() {
+    std::vector<AccessRecord> out;
+    out.swap(unflushed_);
+    return out;
 }
 
 std::vector<AccessRecord> AccessLog::tail(std::size_t limit) const {

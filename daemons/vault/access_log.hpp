@@ -27,8 +27,14 @@ class AccessLog {
 public:
     static Result<AccessLog> open(const std::string& path, std::size_t max_bytes, std::size_t memory_entries);
 
-    // Appends one JSON line (O_APPEND, one write) and rotates past max_bytes.
+    // Queues one record: it is visible to tail() at once and reaches the file at the next
+    // flush() (the daemon flushes once its replies are sent, before it sleeps, so a reply is
+    // not delayed by the write; a queue past 64 KiB is flushed at once).
     Result<void> append(const AccessRecord& record);
+    // Writes the queued lines with one O_APPEND write, rotating past max_bytes.
+    Result<void> flush();
+    // Records queued and not yet flushed, for the journald mirror.
+    std::vector<AccessRecord> take_unflushed();
     std::vector<AccessRecord> tail(std::size_t limit) const;
 
 private:
@@ -40,6 +46,8 @@ private:
     std::size_t size_ = 0;
     UniqueFd fd_;
     std::deque<AccessRecord> recent_;
+    std::string pending_;
+    std::vector<AccessRecord> unflushed_;
 };
 
 }  // namespace closedpaw::vault

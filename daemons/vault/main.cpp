@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
         vault::VaultBus adaptor(*bus, **manager);
         bus->requestName(vault::kBusName);
         loop.attach_bus(*bus);
+        loop.on_idle([&] { (*manager)->flush_access_log(); });
         if (auto r = apply_seccomp(*seccomp); !r) return fail("seccomp", r.error());
         std::string status = (*manager)->locked() ? "locked" : std::to_string((*manager)->count()) + " secrets";
         log::info("serving " + std::string(vault::kBusName) + " (" + status + ")");

@@ -54,12 +54,12 @@ void VaultBus::Retrieve(sdbus::Result<std::vector<uint8_t>>&& result, std::strin
         result.returnError(e);
         return;
     }
-    auto r = manager_.retrieve(c, name);
+    std::vector<uint8_t> out;
+    auto r = manager_.retrieve(c, name, [&](std::span<const std::uint8_t> plain) { out.assign(plain.begin(), plain.end()); });
     if (!r) {
         result.returnError(to_bus_error(r.error()));
         return;
     }
-    std::vector<uint8_t> out(r->data(), r->data() + r->size());
     result.returnResults(out);
     wipe(out);
 }

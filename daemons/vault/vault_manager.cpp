@@ -30,7 +30,7 @@ bool name_char_ok(char c) {
 }  // namespace
 
 VaultManager::VaultManager(VaultConfig config, KeyMaterial key, AccessLog log)
-    : config_(std::move(config)), key_(std::move(key)), log_(std::move(log)) {}
+    : config_(std::move(config)), key_(std::move(key)), log_(std::move(log)), scratch_(config_.max_value_bytes + 1) {}
 
 Result<std::unique_ptr<VaultManager>> VaultManager::open(VaultConfig config, KeyMaterial key) {
     auto log = AccessLog::open(config.access_log_path(), config.access_log_max_bytes,
@@ -113,19 +113,24 @@ Result<T> VaultManager::audited(const BusCaller& c, const char* method, const st
         rec.result = result.error().code == Errc::AccessDenied ? "denied" : "failed";
         rec.detail = std::string(errc_name(result.error().code)) + ": " + result.error().message;
     }
-    auto priority = rec.result == "denied" ? log::Priority::Warning : log::Priority::Info;
-    log::write(priority, std::string("vault ") + method + " " + rec.name + " by uid " + std::to_string(c.uid) + ": " + rec.result,
-               {{"MESSAGE_ID", std::string(log::kVaultAccessId)},
-                {"VAULT_METHOD", rec.method},
-                {"VAULT_NAME", rec.name},
-                {"VAULT_RESULT", rec.result},
-                {"CALLER_UID", std::to_string(c.uid)},
-                {"CALLER_PID", std::to_string(c.pid)}});
-    if (auto w = log_.append(rec); !w) {
-        // The record is in memory and in the journal; say loudly that the file did not take it.
-        log::error("cannot write the vault access log: " + w.error().message);
-    }
+    if (auto w = log_.append(rec); !w) log::error("cannot write the vault access log: " + w.error().message);
     return result;
+}
+
+void VaultManager::flush_access_log() {
+    for (const auto& rec : log_.take_unflushed()) {
+        auto priority = rec.result == "denied" ? log::Priority::Warning : log::Priority::Info;
+        log::write(priority,
+                   "vault " + rec.method + " " + rec.name + " by uid " + std::to_string(rec.uid) + ": " + rec.result,
+                   {{"MESSAGE_ID", std::string(log::kVaultAccessId)},
+                    {"VAULT_METHOD", rec.method},
+                    {"VAULT_NAME", rec.name},
+                    {"VAULT_RESULT", rec.result},
+                    {"CALLER_UID", std::to_string(rec.uid)},
+                    {"CALLER_PID", std::to_string(rec.pid)}});
+    }
+    // The record is in memory and in the journal even if the file refuses it; say so loudly.
+    if (auto w = log_.flush(); !w) log::error("cannot write the vault access log: " + w.error().message);
 }
 
 Result<void> VaultManager::commit(const std::function<Result<void>(VaultStore&)>& mutate) {
@@ -181,8 +186,9 @@ Result<void> VaultManager::store(const BusCaller& c, const std::string& name, st
     return r;
 }
 
-Result<SecureBytes> VaultManager::retrieve(const BusCaller& c, const std::string& name) {
-    auto act = [&]() -> Result<SecureBytes> {
+Result<void> VaultManager::retrieve(const BusCaller& c, const std::string& name,
+                                    const std::function<void(std::span<const std::uint8_t>)>& use) {
+    auto act = [&]() -> Result<void> {
         CP_TRY(validate_name(name));
         auto s = subject(c);
         CP_TRY(may_use(s));
@@ -190,7 +196,11 @@ Result<SecureBytes> VaultManager::retrieve(const BusCaller& c, const std::string
         const EntryMeta* e = store_->find(name);
         if (e == nullptr) return make_error(Errc::NotFound, "no secret named '" + name + "'");
         CP_TRY(may_retrieve(s, *e));
-        return store_->get(name);
+        auto len = store_->get_into(name, scratch_);
+        if (!len) return std::move(len).error();
+        use(std::span<const std::uint8_t>(scratch_.data(), *len));
+        sodium_memzero(scratch_.data(), *len);
+        return {};
     };
     return audited(c, "Retrieve", name, act());
 }

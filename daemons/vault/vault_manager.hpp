@@ -27,7 +27,9 @@ public:
 
     Result<void> store(const BusCaller& c, const std::string& name, std::span<const std::uint8_t> value,
                        const std::string& access_level);
-    Result<SecureBytes> retrieve(const BusCaller& c, const std::string& name);
+    // Hands the plaintext to use() and wipes it afterwards; it never outlives the call.
+    Result<void> retrieve(const BusCaller& c, const std::string& name,
+                          const std::function<void(std::span<const std::uint8_t>)>& use);
     Result<void> remove(const BusCaller& c, const std::string& name);
     Result<std::vector<EntryMeta>> list(const BusCaller& c);
     Result<void> set_readers(const BusCaller& c, const std::string& name, const std::vector<std::uint32_t>& readers);
@@ -35,6 +37,9 @@ public:
     Result<void> unlock(const BusCaller& c, std::span<const std::uint8_t> passphrase);
     Result<void> rotate_key(const BusCaller& c);
     Result<std::vector<AccessRecord>> access_log(const BusCaller& c, std::uint32_t limit);
+
+    // Mirrors queued access records to journald and writes them to the access log file.
+    void flush_access_log();
 
     bool locked() const { return !store_.has_value(); }
     std::uint32_t count() const { return store_ ? static_cast<std::uint32_t>(store_->size()) : 0; }
@@ -60,6 +65,7 @@ private:
     KeyMaterial key_;
     AccessLog log_;
     SecureBytes master_key_;
+    SecureBytes scratch_;  // guarded buffer reused for plaintext values (allocating one per call costs ~10 syscalls)
     std::optional<VaultStore> store_;
     std::optional<Error> store_error_;
     std::function<void()> on_change_;

@@ -331,6 +331,17 @@ Result<SecureBytes> VaultStore::get(const std::string& name) const {
     return plain;
 }
 
+Result<std::size_t> VaultStore::get_into(const std::string& name, SecureBytes& scratch) const {
+    auto m = meta_.find(name);
+    if (m == meta_.end()) return make_error(Errc::NotFound, "no secret named '" + name + "'");
+    const auto& v = values_.at(name);
+    std::size_t len = v.ct.size() - kTag;
+    if (scratch.size() < len + 1) scratch = SecureBytes(len + 1);
+    if (!open_into(data_key_, v.nonce, v.ct, meta_plaintext(m->second), scratch.data()))
+        return make_error(Errc::Corrupt, "secret '" + name + "' fails authentication in memory");
+    return len;
+}
+
 bool VaultStore::erase(const std::string& name) {
     values_.erase(name);
     return meta_.erase(name) != 0;

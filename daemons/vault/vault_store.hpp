@@ -71,6 +71,9 @@ public:
 
     void put(EntryMeta meta, std::span<const std::uint8_t> value);
     Result<SecureBytes> get(const std::string& name) const;
+    // Decrypts into scratch (which must hold the value) without allocating guarded memory;
+    // returns the plaintext's length. The caller wipes scratch when done.
+    Result<std::size_t> get_into(const std::string& name, SecureBytes& scratch) const;
     bool erase(const std::string& name);
     bool set_readers(const std::string& name, std::vector<std::uint32_t> readers, std::uint64_t now_usec);
 
