@@ -46,11 +46,17 @@ int main(int argc, char** argv) {
         if (a == "--config" && i + 1 < argc) {
             config_path = argv[++i];
             explicit_config = true;
+        } else if (a == "--init-key" && i + 1 < argc) {
+            if (sodium_init() < 0) return 1;
+            auto r = vault::init_key_file(argv[++i]);
+            if (!r) return fail("--init-key", r.error());
+            std::cout << (*r ? "created " : "kept existing ") << argv[i] << "\n";
+            return 0;
         } else if (a == "--version") {
             std::cout << "closedpaw-vaultd " << CLOSEDPAW_VERSION << "\n";
             return 0;
         } else {
-            std::cerr << "usage: closedpaw-vaultd [--config PATH] [--version]\n";
+            std::cerr << "usage: closedpaw-vaultd [--config PATH] [--init-key PATH] [--version]\n";
             return a == "--help" ? 0 : 2;
         }
     }

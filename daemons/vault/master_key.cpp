@@ -42,6 +42,18 @@ int hex_value(char c) {
 
 }  // namespace
 
+Result<bool> init_key_file(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        auto fd = open_key_file(path);  // checks owner and mode
+        if (!fd) return std::move(fd).error();
+        return false;
+    }
+    if (errno != ENOENT) return Error::from_errno("stat " + path);
+    CP_TRY(create_key_file(path));
+    return true;
+}
+
 Result<KeyMaterial> prepare_master_key(const VaultConfig& config) {
     KeyMaterial km;
     KeySource source = config.key_source;

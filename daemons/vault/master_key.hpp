@@ -20,6 +20,11 @@ struct KeyMaterial {
     UniqueFd fd;
 };
 
+// Creates a key file (32 random bytes, 0600, owned by the caller) unless one exists; used by
+// `closedpaw-vaultd --init-key PATH` from a root-only unit before the vault's first start.
+// Returns true if it created one.
+Result<bool> init_key_file(const std::string& path);
+
 Result<KeyMaterial> prepare_master_key(const VaultConfig& config);
 // Reads the key again through the kept fd: 32 raw bytes, or 64 hex digits and a newline.
 Result<SecureBytes> read_master_key(const KeyMaterial& key);
