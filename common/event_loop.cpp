@@ -1,6 +1,8 @@
 #include "event_loop.hpp"
 
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
@@ -22,6 +24,8 @@ EventLoop::EventLoop() {
     std::signal(SIGPIPE, SIG_IGN);
     signal_fd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signal_fd_) throw std::runtime_error("signalfd failed");
+    wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_fd_) throw std::runtime_error("eventfd failed");
 
     // Watchdog: ping at half the interval systemd asked for, from the loop itself.
     uint64_t usec = 0;
@@ -54,6 +58,26 @@ void EventLoop::notify_ready(const std::string& status) {
 
 void EventLoop::notify_status(const std::string& status) {
     sd_notify(0, ("STATUS=" + status).c_str());
+}
+
+void EventLoop::post(std::function<void()> fn) {
+    {
+        std::lock_guard lock(posted_mutex_);
+        posted_.push_back(std::move(fn));
+    }
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd_.get(), &one, sizeof one);
+}
+
+void EventLoop::run_posted() {
+    std::uint64_t n = 0;
+    (void)!::read(wake_fd_.get(), &n, sizeof n);
+    std::vector<std::function<void()>> work;
+    {
+        std::lock_guard lock(posted_mutex_);
+        work.swap(posted_);
+    }
+    for (auto& fn : work) fn();
 }
 
 void EventLoop::handle_signal() {
@@ -106,6 +130,7 @@ int EventLoop::run() {
         if (!running_) break;
         std::vector<pollfd> pfds;
         pfds.push_back({signal_fd_.get(), POLLIN, 0});
+        pfds.push_back({wake_fd_.get(), POLLIN, 0});
         int timeout = poll_timeout_ms();
         if (bus_ != nullptr) {
             auto pd = bus_->getEventLoopPollData();
@@ -127,6 +152,7 @@ int EventLoop::run() {
         int rc = ::poll(pfds.data(), pfds.size(), timeout);
         if (rc < 0 && errno != EINTR) return 1;
         if (pfds[0].revents != 0) handle_signal();
+        if (pfds[1].revents != 0) run_posted();
         fire_timers();
         for (std::size_t i = first_extra; i < pfds.size(); ++i) {
             if (pfds[i].revents == 0) continue;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ public:
     // the place to flush buffered writes after replies went out.
     void on_idle(std::function<void()> fn) { idle_ = std::move(fn); }
 
+    // Thread-safe: runs fn on the loop's thread soon (workers hand results back this way).
+    void post(std::function<void()> fn);
+
     // Runs until stop() or a stop signal; returns 0.
     int run();
     void stop() { running_ = false; }
@@ -55,10 +59,14 @@ private:
     };
 
     void handle_signal();
+    void run_posted();
     void fire_timers();
     int poll_timeout_ms() const;
 
     UniqueFd signal_fd_;
+    UniqueFd wake_fd_;  // eventfd written by post()
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
     sdbus::IConnection* bus_ = nullptr;
     std::map<int, std::pair<short, std::function<void(short)>>> fds_;
     std::map<TimerId, Timer> timers_;

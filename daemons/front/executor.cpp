@@ -1,0 +1,93 @@
+#include "executor.hpp"
+
+#include "daemons/broker/client/broker_client.hpp"
+
+namespace closedpaw::front {
+
+Executor::Executor(std::string broker_socket, unsigned workers, Done done)
+    : socket_(std::move(broker_socket)), done_(std::move(done)) {
+    for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+}
+
+Executor::~Executor() {
+    {
+        std::lock_guard l(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void Executor::submit(SkillRun run) {
+    {
+        std::lock_guard l(mutex_);
+        queue_.push_back(std::move(run));
+    }
+    cv_.notify_one();
+}
+
+void Executor::work() {
+    for (;;) {
+        SkillRun run;
+        {
+            std::unique_lock l(mutex_);
+            cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            run = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        done_(run.action_id, execute(run));
+    }
+}
+
+SkillOutcome Executor::execute(const SkillRun& run) const {
+    SkillOutcome out;
+    auto client = broker::BrokerClient::open(socket_);
+    if (!client) {
+        out.error = "the sandbox broker is not reachable at " + socket_ + ": " + client.error().message;
+        return out;
+    }
+    broker::RunRequest req;
+    req.skill = run.skill;
+    req.operation = run.operation;
+    req.params = run.params;
+    req.workspace = run.workspace;
+    auto r = client->run(req);
+    if (!r) {
+        out.error = "the broker failed: " + r.error().message;
+        return out;
+    }
+    const auto& res = *r;
+    out.result = {{"run_id", res.run_id},       {"runtime", res.runtime},   {"exit_code", res.exit_code},
+                  {"signal", res.signal},       {"timed_out", res.timed_out}, {"cancelled", res.cancelled},
+                  {"duration_ms", res.duration_ms}, {"reply", res.reply},    {"stderr_tail", res.stderr_tail}};
+    if (!res.ok()) {
+        out.error = "the broker refused the run (" + res.error + "): " + res.message;
+        return out;
+    }
+    if (res.timed_out) {
+        out.error = "the skill ran past its time limit and was killed";
+        return out;
+    }
+    if (res.reply.is_null()) {
+        out.error = "the skill gave no usable reply (exit " + std::to_string(res.exit_code) + "): " + res.reply_error;
+        return out;
+    }
+    if (!res.reply.value("success", false)) {
+        auto e = res.reply.value("error", nlohmann::json());
+        out.error = e.is_string() ? e.get<std::string>() : "the skill reported failure";
+        return out;
+    }
+    out.success = true;
+    return out;
+}
+
+std::string Executor::runtime() const {
+    auto client = broker::BrokerClient::open(socket_);
+    if (!client) return "unavailable: " + client.error().message;
+    auto st = client->status();
+    if (!st) return "unavailable: " + st.error().message;
+    return st->runtime == "none" ? "none: " + st->runtime_detail : st->runtime;
+}
+
+}  // namespace closedpaw::front

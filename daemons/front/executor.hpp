@@ -1,0 +1,54 @@
+// Runs skill actions through the broker on worker threads (a sandboxed run takes 100+ ms and
+// must not stall the bus), and hands each outcome back to the event loop.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace closedpaw::front {
+
+struct SkillRun {
+    std::string action_id;
+    std::string skill;
+    std::string operation;
+    nlohmann::json params;
+    std::string workspace;
+};
+
+struct SkillOutcome {
+    bool success = false;
+    std::string error;          // why it failed, for people
+    nlohmann::json result;      // what to store on the action (broker result, skill reply)
+};
+
+class Executor {
+public:
+    using Done = std::function<void(const std::string& action_id, SkillOutcome outcome)>;
+    // done is called on a worker thread; the caller posts it to its loop.
+    Executor(std::string broker_socket, unsigned workers, Done done);
+    ~Executor();
+
+    void submit(SkillRun run);
+    // Asks the broker what runtime it has ("none" or a reason when it is unreachable).
+    std::string runtime() const;
+
+private:
+    void work();
+    SkillOutcome execute(const SkillRun& run) const;
+
+    std::string socket_;
+    Done done_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<SkillRun> queue_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace closedpaw::front
