@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/fd.hpp"
@@ -42,8 +43,8 @@ struct LaunchEvent {
 class Launcher {
 public:
     Launcher() = default;
-    Launcher(Launcher&&) = default;
-    Launcher& operator=(Launcher&&) = default;
+    Launcher(Launcher&& o) noexcept : sock_(std::move(o.sock_)), pid_(std::exchange(o.pid_, -1)) {}
+    Launcher& operator=(Launcher&&) = delete;
     ~Launcher();
 
     // Forks the launcher. It drops every capability but keep_caps (bounding set too) and

@@ -229,7 +229,8 @@ std::string encode_request(const Request& request) {
     if (request.verb == Verb::Run) {
         j["skill"] = request.run.skill;
         j["operation"] = request.run.operation;
-        j["params"] = request.run.params;
+        // A default-constructed json is null; the protocol's params are always an object.
+        j["params"] = request.run.params.is_null() ? json::object() : request.run.params;
         if (!request.run.workspace.empty()) j["workspace"] = request.run.workspace;
         json limits = limits_to_json(request.run.limits);
         if (!limits.empty()) j["limits"] = limits;

@@ -86,6 +86,7 @@ json op_write_root() {
     out.push_back(try_write("/skill.toml", O_WRONLY | O_TRUNC));
     out.push_back({{"path", "mkdir /newdir"}, {"result", outcome(::mkdir("/newdir", 0755))}});
     out.push_back({{"path", "unlink /attacker"}, {"result", outcome(::unlink("/attacker"))}});
+    out.push_back(try_write("/workspace/not-allowed", O_WRONLY | O_CREAT));  // writes = false
     out.push_back(try_write("/tmp/scratch", O_WRONLY | O_CREAT));  // control: tmpfs works
     return out;
 }
