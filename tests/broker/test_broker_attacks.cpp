@@ -23,14 +23,14 @@ struct Setup {
 };
 BOOST_TEST_GLOBAL_FIXTURE(Setup);
 
-BrokerHarness& broker() {
+BrokerHarness& the_broker() {
     static BrokerHarness h;
     return h;
 }
 
 // The attacker's data for op, after checking the run itself went through.
 json attack(const std::string& op, json params = json::object(), LimitsRequest limits = {}) {
-    auto r = broker().run(op, std::move(params), "w1", limits);
+    auto r = the_broker().run(op, std::move(params), "w1", limits);
     BOOST_REQUIRE_MESSAGE(r.ok(), op << ": " << r.error << " " << r.message);
     BOOST_REQUIRE_MESSAGE(r.reply.is_object(), op << ": no reply: " << r.reply_error << " / "
                                                   << r.stderr_tail);
@@ -47,9 +47,9 @@ std::string result_for(const json& list, const std::string& path) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_canary_outside_the_workspace_cannot_be_read) {
-    std::string canary = broker().dir() + "/canary.txt";
+    std::string canary = the_broker().dir() + "/canary.txt";
     std::ofstream(canary) << "CANARY-7f3a";
-    std::ofstream(broker().workspaces() + "/sibling-canary.txt") << "CANARY-7f3a";
+    std::ofstream(the_broker().workspaces() + "/sibling-canary.txt") << "CANARY-7f3a";
     auto data = attack("read_files", {{"paths", {canary, "/workspace/../sibling-canary.txt",
                                                  "/proc/1/root" + canary, "/etc/shadow",
                                                  "/proc/self/cwd/../../" + canary}}});
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(the_root_filesystem_and_a_read_only_workspace_cannot_be_wri
                           "/workspace/not-allowed"})
         BOOST_TEST((result_for(data, p) == "EROFS" || result_for(data, p) == "EACCES"), p << ": " << data.dump());
     BOOST_TEST(result_for(data, "/tmp/scratch") == "written");  // the control: tmpfs works
-    BOOST_TEST(!std::filesystem::exists(broker().workspaces() + "/w1/not-allowed"));
+    BOOST_TEST(!std::filesystem::exists(the_broker().workspaces() + "/w1/not-allowed"));
 }
 
 BOOST_AUTO_TEST_CASE(proc_1_exe_and_the_runtime_binary_cannot_be_written) {
@@ -123,37 +123,37 @@ BOOST_AUTO_TEST_CASE(running_past_the_time_limit_is_killed_and_leaves_nothing) {
     LimitsRequest l;
     l.timeout_ms = 1500;
     auto start = std::chrono::steady_clock::now();
-    auto r = broker().run("sleep", {{"ms", 60000}}, "w1", l);
+    auto r = the_broker().run("sleep", {{"ms", 60000}}, "w1", l);
     auto took = std::chrono::steady_clock::now() - start;
     BOOST_TEST(r.ok(), r.message);
     BOOST_TEST(r.timed_out);
     BOOST_TEST(r.signal == 9);
     BOOST_TEST(r.reply.is_null());
     BOOST_TEST(took < std::chrono::seconds(10));
-    BOOST_TEST(broker().leftover_bundles().empty());
-    BOOST_TEST(broker().leftover_containers().empty());
-    BOOST_TEST(broker().leftover_cgroups().empty());
+    BOOST_TEST(the_broker().leftover_bundles().empty());
+    BOOST_TEST(the_broker().leftover_containers().empty());
+    BOOST_TEST(the_broker().leftover_cgroups().empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_busy_loop_is_killed_at_the_time_limit_too) {
     LimitsRequest l;
     l.timeout_ms = 1000;
-    auto r = broker().run("spin", {}, "w1", l);
+    auto r = the_broker().run("spin", {}, "w1", l);
     BOOST_TEST(r.timed_out);
-    BOOST_TEST(broker().leftover_containers().empty());
+    BOOST_TEST(the_broker().leftover_containers().empty());
 }
 
 BOOST_AUTO_TEST_CASE(output_is_capped_and_bad_replies_are_reported_not_trusted) {
-    auto flood = broker().run("flood", {{"chunks", 40}});
+    auto flood = the_broker().run("flood", {{"chunks", 40}});
     BOOST_TEST(flood.stdout_truncated);
     BOOST_TEST(flood.reply.is_null());
-    auto garbage = broker().run("garbage");
+    auto garbage = the_broker().run("garbage");
     BOOST_TEST(garbage.reply.is_null());
     BOOST_TEST(garbage.reply_error.find("not usable JSON") != std::string::npos);
-    auto deep = broker().run("deep");
+    auto deep = the_broker().run("deep");
     BOOST_TEST(deep.reply.is_null());
     BOOST_TEST(deep.reply_error.find("deeper") != std::string::npos, deep.reply_error);
-    auto code = broker().run("exit_code", {{"code", 7}});
+    auto code = the_broker().run("exit_code", {{"code", 7}});
     BOOST_TEST(code.exit_code == 7);
     BOOST_TEST(code.stderr_tail.find("exiting as asked") != std::string::npos);
 }
@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(the_skill_gets_its_request_settings_and_a_writable_workspac
     BOOST_TEST(echo["settings"]["marker"] == "from-the-manifest");
     auto w = attack("write_workspace", {{"name", "out.txt"}, {"content", "hello"}});
     BOOST_TEST(w["result"] == "written");
-    std::ifstream in(broker().workspaces() + "/w1/out.txt");
+    std::ifstream in(the_broker().workspaces() + "/w1/out.txt");
     std::string got;
     std::getline(in, got);
     BOOST_TEST(got == "hello");
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(the_skill_gets_its_request_settings_and_a_writable_workspac
 // The network namespace, not just seccomp: with a profile that allows AF_INET sockets, a
 // connection to a listener on the host's loopback still cannot be made.
 BOOST_AUTO_TEST_CASE(the_host_loopback_is_unreachable_even_when_sockets_are_allowed) {
-    std::string profile = broker().dir() + "/permissive-seccomp.json";
+    std::string profile = the_broker().dir() + "/permissive-seccomp.json";
     {
         std::ifstream in(cptest::source_root() + "/policy/sandbox/seccomp.json");
         json p = json::parse(in);
