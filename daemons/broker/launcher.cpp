@@ -189,6 +189,9 @@ private:
             sigemptyset(&none);
             sigprocmask(SIG_SETMASK, &none, nullptr);
             ::signal(SIGPIPE, SIG_DFL);  // an ignored signal would stay ignored across exec
+            // If the launcher dies (the broker crashed), the runtime goes with it; runsc's
+            // attached sandbox then dies with runsc, and start-up deletes what is left.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(126);
             // Every fd we own is O_CLOEXEC; stdio is the only thing the runtime inherits.
             ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -78,6 +78,10 @@ private:
     const RuntimeBackend* runtime_ = nullptr;
     std::string runtime_detail_ = "not probed yet";
     std::vector<std::string> cgroup_roots_;  // one per mounted controller hierarchy
+    // cgroup directories still busy with dying runtime processes: retried from a timer.
+    std::map<std::string, int> busy_cgroups_;  // path → attempts left
+    EventLoop::TimerId cgroup_timer_ = 0;
+    void retry_busy_cgroups();
 
     std::map<std::string, std::unique_ptr<Run>> running_;  // by run id
     std::deque<std::unique_ptr<Run>> queue_;

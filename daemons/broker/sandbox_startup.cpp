@@ -68,17 +68,23 @@ std::vector<std::string> SandboxManager::clean_stale(
             notes.push_back(rt->name() + ": " + r.error().message);
             continue;
         }
-        std::vector<std::string> ids = bundles;
+        std::vector<std::string> listed_ids;
         auto listed = control_sync(*rt, ControlOp::List, "");
-        if (listed && listed->kind == LaunchEvent::Kind::Exited) {
-            for (auto& id : parse_container_list(listed->output))
-                if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-        }
+        if (listed && listed->kind == LaunchEvent::Kind::Exited)
+            listed_ids = parse_container_list(listed->output);
+        // Containers the runtime knows, and any whose bundle survived (the runtime may have
+        // lost its state); delete --force is harmless on an id it does not know.
+        std::vector<std::string> ids = listed_ids;
+        for (const auto& b : bundles)
+            if (std::find(ids.begin(), ids.end(), b) == ids.end()) ids.push_back(b);
         for (const auto& id : ids) {
             auto del = control_sync(*rt, ControlOp::Delete, id);
-            if (del && del->kind == LaunchEvent::Kind::Exited && WIFEXITED(del->wait_status) &&
-                WEXITSTATUS(del->wait_status) == 0)
-                notes.push_back("deleted stale " + rt->name() + " container " + id);
+            bool ok = del && del->kind == LaunchEvent::Kind::Exited &&
+                      WIFEXITED(del->wait_status) && WEXITSTATUS(del->wait_status) == 0;
+            bool was_listed = std::find(listed_ids.begin(), listed_ids.end(), id) != listed_ids.end();
+            if (was_listed)
+                notes.push_back((ok ? "deleted stale " : "could not delete stale ") + rt->name() +
+                                " container " + id);
         }
     }
     for (const auto& id : bundles) {
@@ -95,9 +101,26 @@ std::vector<std::string> SandboxManager::clean_stale(
 }
 
 void SandboxManager::remove_cgroups(const std::string& container_id) {
+    constexpr int kAttempts = 100;  // 20 s at 200 ms
     for (const auto& root : cgroup_roots_) {
         std::string dir = root + "/" + config_.cgroup_parent + "/" + container_id;
-        ::rmdir(dir.c_str());  // ENOENT is the normal case: the runtime removed it
+        // ENOENT is the normal case (the runtime removed it); EBUSY means its processes are
+        // still being torn down after a forced delete: try again shortly.
+        if (::rmdir(dir.c_str()) != 0 && errno == EBUSY) busy_cgroups_[dir] = kAttempts;
+    }
+    if (!busy_cgroups_.empty() && cgroup_timer_ == 0)
+        cgroup_timer_ = loop_.add_timer(std::chrono::milliseconds(200),
+                                        [this] { retry_busy_cgroups(); }, /* repeat= */ true);
+}
+
+void SandboxManager::retry_busy_cgroups() {
+    for (auto it = busy_cgroups_.begin(); it != busy_cgroups_.end();) {
+        bool gone = ::rmdir(it->first.c_str()) == 0 || errno != EBUSY;
+        it = (gone || --it->second <= 0) ? busy_cgroups_.erase(it) : std::next(it);
+    }
+    if (busy_cgroups_.empty()) {
+        loop_.cancel_timer(cgroup_timer_);
+        cgroup_timer_ = 0;
     }
 }
 

@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(the_queue_is_bounded_and_cancel_stops_running_and_queued_ru
     BOOST_TEST(second.cancelled);
     BOOST_TEST(the_broker().leftover_bundles().empty());
     BOOST_TEST(the_broker().leftover_containers().empty());
-    BOOST_TEST(the_broker().leftover_cgroups().empty());
+    BOOST_TEST(cptest::eventually([] { return the_broker().leftover_cgroups().empty(); }));
     BOOST_TEST(the_broker().run("echo").ok());  // the slot is free again
 }
 
@@ -222,12 +222,14 @@ BOOST_AUTO_TEST_CASE(after_a_crash_stale_sandboxes_and_bundles_are_removed_at_st
     std::ofstream(h.bundles() + "/cp-stale-from-before/config.json") << "{}";
     h.kill9();  // no clean-up code runs
     t.join();
-    BOOST_TEST(!h.leftover_bundles().empty());
+    BOOST_TEST(h.leftover_bundles().size() == 2u);
+    BOOST_TEST(h.leftover_containers() == std::vector<std::string>({"cp-" + id}));
     h.restart();
     BOOST_TEST(h.leftover_bundles().empty());
     BOOST_TEST(h.leftover_containers().empty());
-    BOOST_TEST(h.leftover_cgroups().empty());
+    BOOST_TEST(cptest::eventually([&] { return h.leftover_cgroups().empty(); }));
     BOOST_TEST(h.log().find("deleted stale runsc container cp-" + id) != std::string::npos, h.log());
+    BOOST_TEST(h.log().find("removed stale bundle cp-stale-from-before") != std::string::npos);
     BOOST_TEST(h.run("echo").ok());
 }
 
