@@ -261,7 +261,8 @@ OperationResult FilesystemSkill::write(const nlohmann::json& params) const {
 OperationResult FilesystemSkill::remove(const nlohmann::json& params) const {
     skill::Fields p(params, "params");
     if (auto k = p.only_keys({"path"}); !k) return OperationResult::refused(k.error());
-    auto path = checked_path(p, settings_, /* is_file= */ true);
+    // The name rules come after the type check, so deleting a directory says so plainly.
+    auto path = checked_path(p, settings_, /* is_file= */ false);
     if (!path) return OperationResult::refused(path.error(), given_path(params));
 
     auto parent = resolver_.open_parent(*path);
@@ -273,6 +274,8 @@ OperationResult FilesystemSkill::remove(const nlohmann::json& params) const {
         return OperationResult::refused(
             make_error(Errc::InvalidArgument, "the path is a directory; delete removes files only"),
             *path);
+    if (auto ok = check_file_name(parent->name, settings_); !ok)
+        return OperationResult::refused(ok.error(), *path);
     if (auto ok = check_plain_file(st); !ok) return OperationResult::refused(ok.error(), *path);
     // Whatever a racer swaps in meanwhile, unlinkat removes a name in this directory only,
     // and never a directory (no AT_REMOVEDIR).
