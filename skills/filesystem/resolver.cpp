@@ -186,6 +186,9 @@ Result<UniqueFd> Resolver::open_with_walk(std::span<const std::string_view> comp
     std::string name;
     for (std::size_t i = 0; i < components.size(); ++i) {
         name.assign(components[i]);
+        // Each step is one name below the current directory: never "..", never a path.
+        if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+            return make_error(Errc::AccessDenied, "'.' and '..' path components are refused");
         int dirfd = current ? current.get() : root_.get();
         bool last = i + 1 == components.size();
         int component_flags = last ? flags : (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

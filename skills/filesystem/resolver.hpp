@@ -10,8 +10,9 @@
 //  * otherwise (gVisor lacks openat2; a seccomp filter may make it EPERM) a walk, one
 //    component at a time, each opened with O_NOFOLLOW from the previous directory's fd and
 //    checked to be a directory on the workspace's device.
-// The lexical check of the path (split_workspace_path) only gives clear errors early; the
-// opens are safe without it because no component may be a symlink and ".." is refused.
+// split_workspace_path refuses ".." (and absolute paths, NUL bytes, overlong names) before
+// any open. For openat2 that only gives clearer errors (RESOLVE_BENEATH refuses escapes by
+// itself); for the walk, refusing ".." is part of the walk, and the walk checks it again.
 #pragma once
 
 #include <sys/types.h>
