@@ -195,9 +195,12 @@ Result<UniqueFd> Resolver::open_with_walk(std::span<const std::string_view> comp
         UniqueFd next(::openat(dirfd, name.c_str(), component_flags));
         if (!next) {
             int err = errno;
-            // O_PATH | O_DIRECTORY | O_NOFOLLOW reports a symlink as ENOTDIR; say what it was.
+            // The open failed, which is the decision. Only the message is refined here:
+            // Linux reports a symlink met with O_PATH | O_DIRECTORY | O_NOFOLLOW as ENOTDIR,
+            // gVisor a symlink met with O_DIRECTORY | O_NOFOLLOW as ENOENT.
             struct stat lst {};
-            if (err == ENOTDIR && ::fstatat(dirfd, name.c_str(), &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+            if ((err == ENOTDIR || err == ENOENT) &&
+                ::fstatat(dirfd, name.c_str(), &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
                 S_ISLNK(lst.st_mode))
                 err = ELOOP;
             return open_error(err);
