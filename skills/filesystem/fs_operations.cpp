@@ -85,23 +85,6 @@ Result<std::string> temp_name() {
     return name + ".tmp";
 }
 
-Result<std::string> read_capped(int fd, std::size_t max_bytes) {
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::from_errno("cannot read the file");
-        }
-        if (n == 0) return out;
-        if (out.size() + static_cast<std::size_t>(n) > max_bytes)
-            return make_error(Errc::LimitExceeded, "the file is larger than the read limit of " +
-                                                       std::to_string(max_bytes) + " bytes");
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-}
-
 // Writes data to a fresh temp file in dir, then renames it over name: readers see the old
 // content or the new, never a torn file, and a crash leaves at most a stray dotfile.
 Result<void> replace_atomically(int dir, const std::string& name, std::string_view data) {
@@ -159,8 +142,15 @@ OperationResult FilesystemSkill::read(const nlohmann::json& params) const {
                                                 " bytes; reads are limited to " +
                                                 std::to_string(settings_.max_read_bytes)),
             *path);
-    auto content = read_capped(fd->get(), settings_.max_read_bytes);
-    if (!content) return OperationResult::refused(content.error(), *path);
+    // The size was checked above; the cap holds even if the file grows meanwhile.
+    auto content = read_all(fd->get(), settings_.max_read_bytes);
+    if (!content) {
+        auto e = std::move(content).error();
+        if (e.code == Errc::LimitExceeded)
+            e.message = "the file grew past the read limit of " +
+                        std::to_string(settings_.max_read_bytes) + " bytes";
+        return OperationResult::refused(e, *path);
+    }
 
     auto size = content->size();
     bool text = skill::valid_utf8(*content);
