@@ -153,7 +153,9 @@ OperationResult FilesystemSkill::read(const nlohmann::json& params) const {
     }
 
     auto size = content->size();
-    bool text = skill::valid_utf8(*content);
+    // Anything but plain text travels as base64, which bounds the reply at 4/3 of the file
+    // (a JSON string of control characters would be six times its size).
+    bool text = skill::is_plain_text(*content);
     nlohmann::json data = {
         {"content", text ? std::move(*content) : skill::base64_encode(*content)},
         {"encoding", text ? "utf-8" : "base64"},

@@ -19,7 +19,8 @@ class FilesystemSkill {
                                         const nlohmann::json& settings,
                                         ResolveStrategy strategy = ResolveStrategy::Auto);
 
-    // params {path}: data {content, encoding: "utf-8"|"base64", size}.
+    // params {path}: data {content, encoding, size}; encoding is "utf-8" for plain text (see
+    // skill::is_plain_text) and "base64" for anything else.
     skill::OperationResult read(const nlohmann::json& params) const;
     // params {path?} ("" or "." or absent: the workspace): data {entries: [{name, type, size}],
     // truncated}. Dotfiles are listed only when the settings allow them.

@@ -53,6 +53,14 @@ bool valid_utf8(std::string_view bytes) {
     return true;
 }
 
+bool is_plain_text(std::string_view bytes) {
+    for (char ch : bytes) {
+        auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
+    }
+    return valid_utf8(bytes);
+}
+
 std::size_t utf8_length(std::string_view bytes) {
     std::size_t count = 0;
     for (char c : bytes) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;

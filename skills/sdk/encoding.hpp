@@ -11,6 +11,9 @@ namespace closedpaw::skill {
 
 // Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool valid_utf8(std::string_view bytes);
+// Valid UTF-8 without control characters other than tab, newline and carriage return: text
+// whose JSON encoding is at most twice its size (only '"' and '\\' are escaped).
+bool is_plain_text(std::string_view bytes);
 // Number of code points in valid UTF-8.
 std::size_t utf8_length(std::string_view bytes);
 

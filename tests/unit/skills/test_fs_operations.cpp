@@ -259,3 +259,26 @@ BOOST_FIXTURE_TEST_CASE(the_audit_record_never_carries_content, Fixture) {
         BOOST_TEST(audit["resolver"] == resolve_strategy_name(s));
     }
 }
+
+BOOST_FIXTURE_TEST_CASE(the_largest_read_replies_stay_within_the_manifest_output_cap, Fixture) {
+    // skill.toml declares output_kb = 3072: every 1 MiB file must answer in less.
+    constexpr std::size_t kOutputCap = 3072 * 1024;
+    std::string random(kHardMaxReadBytes, '\0');
+    std::uint32_t x = 2463534242u;
+    for (auto& c : random) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        c = static_cast<char>(x);
+    }
+    cptest::plant(ws + "/quotes.txt", std::string(kHardMaxReadBytes, '"'));
+    cptest::plant(ws + "/nul.txt", std::string(kHardMaxReadBytes, '\0'));
+    cptest::plant(ws + "/random.txt", random);
+    auto fs = open(ResolveStrategy::Walk);
+    for (const auto& [name, encoding] :
+         {std::pair{"quotes.txt", "utf-8"}, {"nul.txt", "base64"}, {"random.txt", "base64"}}) {
+        auto r = fs.read({{"path", name}});
+        BOOST_REQUIRE(r.success);
+        BOOST_TEST(r.data["encoding"] == encoding, name);
+        auto size = r.serialize().size();
+        BOOST_TEST(size < kOutputCap, name << ": " << size << " bytes");
+    }
+}

@@ -91,6 +91,10 @@ BOOST_AUTO_TEST_CASE(base64_and_utf8_are_strict) {
          {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\x80"})
         BOOST_TEST(!valid_utf8(bad));
     BOOST_TEST(utf8_length("na\xc3\xafve") == 5u);
+    BOOST_TEST(is_plain_text("tabs\tand\r\nlines, \xc3\xaf"));
+    BOOST_TEST(!is_plain_text(std::string("nul\0", 4)));
+    BOOST_TEST(!is_plain_text("bell\x07"));
+    BOOST_TEST(!is_plain_text("\xff"));
 }
 
 BOOST_AUTO_TEST_CASE(results_have_the_protocol_shape) {
