@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include "mount_id.hpp"
+
 namespace closedpaw::fs_skill {
 
 namespace {
@@ -120,7 +122,12 @@ Result<Resolver> Resolver::open_workspace(const std::string& workspace, ResolveS
                               "openat2 with RESOLVE_BENEATH is not available here");
         }
     }
-    return Resolver(std::move(root), st.st_dev, chosen);
+    return Resolver(std::move(root), st.st_dev, mount_id_of(root.get()), chosen);
+}
+
+bool Resolver::on_workspace_mount(int fd, dev_t dev) const {
+    if (dev != root_dev_) return false;
+    return !root_mount_ || mount_id_of(fd) == root_mount_;
 }
 
 Result<UniqueFd> Resolver::open(std::string_view path, int flags) const {
@@ -155,7 +162,7 @@ Result<UniqueFd> Resolver::open_components(std::span<const std::string_view> com
     struct stat st {};
     if (::fstat(fd->get(), &st) != 0) return Error::from_errno("cannot stat the opened path");
     if (S_ISLNK(st.st_mode)) return open_error(ELOOP);
-    if (st.st_dev != root_dev_) return open_error(EXDEV);
+    if (!on_workspace_mount(fd->get(), st.st_dev)) return open_error(EXDEV);
     return fd;
 }
 
@@ -209,7 +216,7 @@ Result<UniqueFd> Resolver::open_with_walk(std::span<const std::string_view> comp
             struct stat st {};
             if (::fstat(next.get(), &st) != 0) return Error::from_errno("cannot stat a directory");
             if (!S_ISDIR(st.st_mode)) return open_error(ENOTDIR);
-            if (st.st_dev != root_dev_) return open_error(EXDEV);
+            if (!on_workspace_mount(next.get(), st.st_dev)) return open_error(EXDEV);
         }
         current = std::move(next);
     }

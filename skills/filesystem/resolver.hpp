@@ -9,7 +9,8 @@
 //    RESOLVE_NO_XDEV, where the kernel has it;
 //  * otherwise (gVisor lacks openat2; a seccomp filter may make it EPERM) a walk, one
 //    component at a time, each opened with O_NOFOLLOW from the previous directory's fd and
-//    checked to be a directory on the workspace's device.
+//    checked to be a directory on the workspace's mount (mount id where the kernel reports
+//    it, else the device).
 // split_workspace_path refuses ".." (and absolute paths, NUL bytes, overlong names) before
 // any open. For openat2 that only gives clearer errors (RESOLVE_BENEATH refuses escapes by
 // itself); for the walk, refusing ".." is part of the walk, and the walk checks it again.
@@ -17,6 +18,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,8 +72,11 @@ class Resolver {
     Result<Parent> open_parent(std::string_view path) const;
 
   private:
-    Resolver(UniqueFd root, dev_t dev, ResolveStrategy s)
-        : root_(std::move(root)), root_dev_(dev), strategy_(s) {}
+    Resolver(UniqueFd root, dev_t dev, std::optional<std::uint64_t> mnt, ResolveStrategy s)
+        : root_(std::move(root)), root_dev_(dev), root_mount_(mnt), strategy_(s) {}
+
+    // Same device and, where known, same mount as the workspace.
+    bool on_workspace_mount(int fd, dev_t dev) const;
 
     Result<UniqueFd> open_components(std::span<const std::string_view> components, int flags) const;
     Result<UniqueFd> open_with_openat2(std::span<const std::string_view> components,
@@ -79,6 +85,7 @@ class Resolver {
 
     UniqueFd root_;
     dev_t root_dev_ = 0;
+    std::optional<std::uint64_t> root_mount_;
     ResolveStrategy strategy_ = ResolveStrategy::Walk;
 };
 

@@ -196,11 +196,17 @@ BOOST_AUTO_TEST_CASE(a_mount_inside_the_workspace_is_not_crossed) {
                                                       << "): mount crossing not exercised");
         return;
     }
-    // Detached before the tree is removed, so removal never descends into /proc.
+    // Detached before the tree is removed, so removal never descends into the mounts.
     struct Unmount {
         std::string path;
         ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
     } unmount{mnt};
+    // A bind mount of the same filesystem: same st_dev, another mount.
+    std::string same_fs = t.ws + "/same_fs";
+    std::filesystem::create_directories(same_fs);
+    cptest::plant(t.outside + "/solo.txt", kOutside);  // one link: only the mount can stop it
+    BOOST_REQUIRE(::mount(t.outside.c_str(), same_fs.c_str(), nullptr, MS_BIND, nullptr) == 0);
+    Unmount unmount_same_fs{same_fs};
     for (auto strategy : cptest::resolve_strategies()) {
         auto fs = FilesystemSkill::open(t.ws, {{"allow_no_extension", true}}, strategy);
         BOOST_REQUIRE(fs.ok());
@@ -210,5 +216,10 @@ BOOST_AUTO_TEST_CASE(a_mount_inside_the_workspace_is_not_crossed) {
             BOOST_TEST((r.audit.error_code == Errc::AccessDenied), path << ": " << *r.error);
         }
         expect_refused(fs->list(t.p("mnt")), "list a mount point");
+        auto r = fs->read(t.p("same_fs/solo.txt"));
+        expect_refused(r, "read through a bind mount of the same filesystem");
+        BOOST_TEST((r.audit.error_code == Errc::AccessDenied), r.error.value_or(""));
+        expect_refused(fs->write({{"path", "same_fs/new.txt"}, {"content", "x"}}),
+                       "write through a bind mount of the same filesystem");
     }
 }
