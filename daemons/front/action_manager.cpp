@@ -255,7 +255,9 @@ void ActionManager::start(const Action& a) {
         case ActionType::SkillExecution:
         case ActionType::FileOperation:
             if (executor_ == nullptr) return fail("no sandbox broker is configured");
-            executor_->submit(SkillRun{a.id, a.skill, a.operation, a.params, config_.workspace});
+            if (const auto* m = skills_.find(a.skill); m == nullptr) return fail("skill '" + a.skill + "' is no longer installed");
+            else executor_->submit(SkillRun{a.id, a.skill, a.operation, a.params,
+                                            m->workspace == WorkspaceAccess::None ? "" : config_.workspace});
             return;
         case ActionType::Chat:
         case ActionType::ModelSwitch:

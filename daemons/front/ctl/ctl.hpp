@@ -48,5 +48,6 @@ std::string json_escape(const std::string& s);
 std::string format_time_usec(std::uint64_t usec);
 
 int vault_command(const std::vector<std::string>& argv);
+int action_command(const std::string& cmd, const std::vector<std::string>& argv);
 
 }  // namespace closedpaw::ctl
