@@ -56,6 +56,10 @@ private:
     int status_ = 0;
 };
 
+// Runs fn in a child process as user (initgroups, setresgid, setresuid) and returns what fn
+// returned. fn typically opens its own bus connection and returns an error name or "ok".
+std::string as_user(const std::string& user, const std::function<std::string()>& fn);
+
 bool is_root();
 // Test users exist only when scripts/setup-users ran (as root). Returns the reason when not.
 std::optional<std::string> missing_test_users();

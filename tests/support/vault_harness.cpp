@@ -47,37 +47,6 @@ std::unique_ptr<sdbus::IProxy> VaultHarness::proxy(sdbus::IConnection& conn) con
     return sdbus::createProxy(conn, "org.closedpaw.Vault1", "/org/closedpaw/Vault1");
 }
 
-std::string as_user(const std::string& user, const std::function<std::string()>& fn) {
-    int p[2];
-    if (::pipe(p) != 0) throw std::runtime_error("pipe");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::close(p[0]);
-        passwd* pw = ::getpwnam(user.c_str());
-        std::string out;
-        if (pw == nullptr || ::initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-            ::setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 || ::setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
-            out = "cannot-become-" + user;
-        } else {
-            try {
-                out = fn();
-            } catch (const std::exception& e) {
-                out = std::string("exception: ") + e.what();
-            }
-        }
-        (void)!::write(p[1], out.data(), out.size());
-        _exit(0);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(p[0]);
-    ::waitpid(pid, nullptr, 0);
-    return out;
-}
-
 std::string vault_call(const std::function<void(sdbus::IProxy&)>& call) {
     auto conn = sdbus::createSystemBusConnection();
     auto proxy = sdbus::createProxy(*conn, "org.closedpaw.Vault1", "/org/closedpaw/Vault1");

@@ -51,10 +51,6 @@ private:
     Process daemon_;
 };
 
-// Runs fn in a child process as user (initgroups, setresgid, setresuid) and returns what fn
-// returned. fn typically opens its own bus connection and returns an error name or "ok".
-std::string as_user(const std::string& user, const std::function<std::string()>& fn);
-
 // Calls method on the vault and returns "ok" or the D-Bus error name.
 std::string vault_call(const std::function<void(sdbus::IProxy&)>& call);
 
