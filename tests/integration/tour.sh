@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs `scripts/up --tour` end to end (all three daemons, real runsc) in scratch directories.
+set -uo pipefail
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: the tour switches between users: needs root (CI runs as root)"; exit 77; }
+command -v runsc >/dev/null || { echo "SKIP: runsc is not installed"; exit 77; }
+scratch=$(mktemp -d /tmp/cptest-tour-XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+chmod 755 "$scratch"
+export CLOSEDPAW_UP_RUN=$scratch/run CLOSEDPAW_UP_STATE=$scratch/state CLOSEDPAW_BUILDDIR=$CLOSEDPAW_BUILD_ROOT
+exec "$CLOSEDPAW_SOURCE_ROOT/scripts/up" --tour
