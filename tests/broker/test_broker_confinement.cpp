@@ -3,6 +3,7 @@
 // nothing of the broker's descriptors reaches it or the runtime it starts.
 #define BOOST_TEST_MODULE broker_confinement
 #include <linux/capability.h>
+#include <signal.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -107,4 +108,14 @@ BOOST_AUTO_TEST_CASE(no_broker_descriptor_reaches_the_launcher_or_the_runtime) {
         BOOST_TEST(!broker_sockets.count(target), "runtime holds broker socket " << target);
         BOOST_TEST(target.find("broker.sock") == std::string::npos);
     }
+}
+
+BOOST_AUTO_TEST_CASE(if_the_launcher_dies_runs_fail_closed_and_the_broker_keeps_serving) {
+    brokertest::BrokerHarness h;
+    pid_t launcher = children(h.pid()).at(0);
+    BOOST_REQUIRE(::kill(launcher, SIGKILL) == 0);
+    BOOST_TEST(cptest::eventually([&] { return h.client().status()->runtime == "none"; }));
+    auto r = h.run("echo");
+    BOOST_TEST(r.error == "no_runtime");
+    BOOST_TEST(r.message.find("launcher died") != std::string::npos, r.message);
 }
