@@ -57,7 +57,8 @@ RunRequest echo(int i) {
 
 void check(const closedpaw::Result<RunResult>& r) {
     if (!r || !r->ok() || !r->reply.is_object()) {
-        std::cerr << "run failed: " << (r ? r->error + " " + r->message : r.error().message) << "\n";
+        std::cerr << "run failed: " << (r ? r->error + " " + r->message : r.error().message)
+                  << "\n";
         std::exit(1);
     }
 }

@@ -22,7 +22,7 @@
 namespace closedpaw::broker {
 
 class SandboxManager {
-public:
+  public:
     using Started = std::function<void(const std::string& run_id)>;
     using Done = std::function<void(const RunResult& result)>;
 
@@ -50,7 +50,7 @@ public:
     // Kills and removes every sandbox (on shutdown); queued runs get "shutting_down".
     void shutdown();
 
-private:
+  private:
     struct Run;
     using Clock = std::chrono::steady_clock;
 

@@ -32,8 +32,8 @@ BrokerHarness& the_broker() {
 json attack(const std::string& op, json params = json::object(), LimitsRequest limits = {}) {
     auto r = the_broker().run(op, std::move(params), "w1", limits);
     BOOST_REQUIRE_MESSAGE(r.ok(), op << ": " << r.error << " " << r.message);
-    BOOST_REQUIRE_MESSAGE(r.reply.is_object(), op << ": no reply: " << r.reply_error << " / "
-                                                  << r.stderr_tail);
+    BOOST_REQUIRE_MESSAGE(r.reply.is_object(),
+                          op << ": no reply: " << r.reply_error << " / " << r.stderr_tail);
     BOOST_REQUIRE(r.reply["success"] == true);
     return r.reply["data"];
 }
@@ -50,9 +50,10 @@ BOOST_AUTO_TEST_CASE(a_canary_outside_the_workspace_cannot_be_read) {
     std::string canary = the_broker().dir() + "/canary.txt";
     std::ofstream(canary) << "CANARY-7f3a";
     std::ofstream(the_broker().workspaces() + "/sibling-canary.txt") << "CANARY-7f3a";
-    auto data = attack("read_files", {{"paths", {canary, "/workspace/../sibling-canary.txt",
-                                                 "/proc/1/root" + canary, "/etc/shadow",
-                                                 "/proc/self/cwd/../../" + canary}}});
+    auto data =
+        attack("read_files", {{"paths",
+                               {canary, "/workspace/../sibling-canary.txt", "/proc/1/root" + canary,
+                                "/etc/shadow", "/proc/self/cwd/../../" + canary}}});
     BOOST_TEST(data.dump().find("CANARY-7f3a") == std::string::npos, data.dump());
     for (const auto& e : data) BOOST_TEST(e["result"] != "read", e.dump());
 }
@@ -61,7 +62,8 @@ BOOST_AUTO_TEST_CASE(the_root_filesystem_and_a_read_only_workspace_cannot_be_wri
     auto data = attack("write_root");
     for (const char* p : {"/pwned", "/attacker", "/skill.toml", "mkdir /newdir", "unlink /attacker",
                           "/workspace/not-allowed"})
-        BOOST_TEST((result_for(data, p) == "EROFS" || result_for(data, p) == "EACCES"), p << ": " << data.dump());
+        BOOST_TEST((result_for(data, p) == "EROFS" || result_for(data, p) == "EACCES"),
+                   p << ": " << data.dump());
     BOOST_TEST(result_for(data, "/tmp/scratch") == "written");  // the control: tmpfs works
     BOOST_TEST(!std::filesystem::exists(the_broker().workspaces() + "/w1/not-allowed"));
 }

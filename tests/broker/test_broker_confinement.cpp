@@ -31,7 +31,9 @@ std::string status_field(pid_t pid, const std::string& key) {
 std::uint64_t caps(pid_t pid, const std::string& set) {
     return std::stoull(status_field(pid, set), nullptr, 16);
 }
-std::uint64_t bit(int cap) { return 1ull << cap; }
+std::uint64_t bit(int cap) {
+    return 1ull << cap;
+}
 
 std::vector<pid_t> children(pid_t pid) {
     std::vector<pid_t> out;

@@ -43,8 +43,11 @@ BOOST_AUTO_TEST_CASE(versions_verbs_and_keys_are_checked) {
 
 BOOST_AUTO_TEST_CASE(paths_and_shell_strings_never_pass_as_ids) {
     for (const char* bad : {"../etc", "/etc/passwd", "a b", "A", "x;rm -rf /", "", "-x"}) {
-        std::string ws = std::string(R"({"v":1,"verb":"run","skill":"s","operation":"o","workspace":")") + bad + "\"}";
-        std::string skill = std::string(R"({"v":1,"verb":"run","skill":")") + bad + R"(","operation":"o"})";
+        std::string ws =
+            std::string(R"({"v":1,"verb":"run","skill":"s","operation":"o","workspace":")") + bad +
+            "\"}";
+        std::string skill =
+            std::string(R"({"v":1,"verb":"run","skill":")") + bad + R"(","operation":"o"})";
         if (*bad != 0) BOOST_TEST(refused(ws), bad);
         BOOST_TEST(refused(skill), bad);
     }
@@ -53,9 +56,12 @@ BOOST_AUTO_TEST_CASE(paths_and_shell_strings_never_pass_as_ids) {
 }
 
 BOOST_AUTO_TEST_CASE(limits_must_be_positive_in_range_integers_and_only_tighten) {
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":0}})"));
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":-5}})"));
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"pids":1e9}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":0}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":-5}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"pids":1e9}})"));
     BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"cpu":5}})"));
     SkillLimits manifest;
     manifest.timeout_ms = 1000;

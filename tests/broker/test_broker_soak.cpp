@@ -1,7 +1,7 @@
 // 1,000 runs in a row (two clients at a time) leave no sandbox, bundle, cgroup or fd behind.
 #define BOOST_TEST_MODULE broker_soak
-#include <boost/test/unit_test.hpp>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <iostream>
 #include <thread>
 
@@ -41,7 +41,8 @@ BOOST_AUTO_TEST_CASE(a_thousand_runs_leak_nothing) {
                 ++ok;
             } else {
                 std::lock_guard lock(m);
-                failures.push_back(r ? r->error + " " + r->message + " " + r->reply_error + " " + r->stderr_tail
+                failures.push_back(r ? r->error + " " + r->message + " " + r->reply_error + " " +
+                                           r->stderr_tail
                                      : r.error().message);
             }
         }
