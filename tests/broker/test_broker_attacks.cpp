@@ -160,6 +160,13 @@ BOOST_AUTO_TEST_CASE(output_is_capped_and_bad_replies_are_reported_not_trusted) 
     BOOST_TEST(code.stderr_tail.find("exiting as asked") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_large_valid_reply_reaches_the_client_whole) {
+    auto r = the_broker().run("big_reply", {{"bytes", 1000000}});
+    BOOST_REQUIRE_MESSAGE(r.reply.is_object(), r.reply_error);
+    BOOST_TEST(r.reply["data"].get<std::string>().size() == 1000000u);
+    BOOST_TEST(!r.stdout_truncated);
+}
+
 BOOST_AUTO_TEST_CASE(the_skill_gets_its_request_settings_and_a_writable_workspace_when_declared) {
     auto echo = attack("echo", {{"x", 1}});
     BOOST_TEST(echo["params"]["x"] == 1);

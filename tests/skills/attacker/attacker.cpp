@@ -287,6 +287,8 @@ int main() {
         std::string chunk(65536, 'A');
         for (int i = 0; i < params.value("chunks", 64); ++i) std::cout << chunk;
         return 0;
+    } else if (op == "big_reply") {
+        data = std::string(params.value("bytes", 900000), 'b');  // a valid, large reply
     } else if (op == "garbage") {
         std::cout << "this is { not json";
         return 0;
