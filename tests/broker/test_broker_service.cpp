@@ -258,3 +258,13 @@ BOOST_AUTO_TEST_CASE(with_no_usable_runtime_the_broker_serves_and_refuses_runs_c
     BOOST_TEST(r.error == "no_runtime");
     BOOST_TEST(r.message.find("kata-runtime") != std::string::npos, r.message);
 }
+
+BOOST_AUTO_TEST_CASE(without_a_reachable_bus_the_broker_serves_and_says_so) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"dbus = true"};
+    o.env = {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus_socket"};
+    BrokerHarness h(o);
+    BOOST_TEST(h.run("echo").ok());
+    BOOST_TEST(h.log().find("D-Bus status is unavailable, serving without it") != std::string::npos,
+               h.log());
+}
