@@ -54,9 +54,11 @@ SandboxManager::~SandboxManager() {
 
 // ---- submit: parse is done; validate against the manifest, then queue -------------------
 
-Result<std::unique_ptr<SandboxManager::Run>> SandboxManager::prepare(const RunRequest& req) {
-    auto fail = [](std::string_view code, const std::string& msg) {
-        return make_error(Errc::InvalidArgument, std::string(code) + "\n" + msg);
+std::unique_ptr<SandboxManager::Run> SandboxManager::prepare(const RunRequest& req,
+                                                             RunResult& refused) {
+    auto fail = [&](std::string_view code, const std::string& msg) {
+        refused = refusal(code, msg);
+        return nullptr;
     };
     auto manifest = load_skill_manifest(config_.skill_dir + "/" + req.skill);
     if (!manifest)
@@ -97,14 +99,12 @@ std::string SandboxManager::submit(const RunRequest& request, Started started, D
         done(refusal(errors::kNoRuntime, "no sandbox runtime is usable: " + runtime_detail_));
         return {};
     }
-    auto prepared = prepare(request);
-    if (!prepared) {
-        const auto& m = prepared.error().message;
-        auto nl = m.find('\n');
-        done(refusal(m.substr(0, nl), m.substr(nl + 1)));
+    RunResult refused;
+    auto run = prepare(request, refused);
+    if (!run) {
+        done(refused);
         return {};
     }
-    auto run = std::move(*prepared);
     run->on_started = std::move(started);
     run->done = std::move(done);
     std::string id = run->id;
@@ -135,7 +135,7 @@ void SandboxManager::start(std::unique_ptr<Run> owned) {
     };
 
     if (run.manifest.workspace != WorkspaceAccess::None) {
-        auto ws = prepare_workspace(run.request.workspace, run.workspace_writable);
+        auto ws = prepare_workspace(run.request.workspace);
         if (!ws) return fail_now(ws.error().message);
         run.workspace_host = *ws;
     }

@@ -127,7 +127,7 @@ void SandboxManager::retry_busy_cgroups() {
     }
 }
 
-Result<std::string> SandboxManager::prepare_workspace(const std::string& id, bool) {
+Result<std::string> SandboxManager::prepare_workspace(const std::string& id) {
     if (!valid_workspace_id(id)) return make_error(Errc::InvalidArgument, "bad workspace id");
     std::string path = config_.workspace_root + "/" + id;
     struct stat st {};
