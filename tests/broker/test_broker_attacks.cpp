@@ -212,3 +212,37 @@ BOOST_AUTO_TEST_CASE(the_host_loopback_is_unreachable_even_when_sockets_are_allo
     BOOST_TEST(::poll(&p, 1, 200) == 0);  // nothing ever knocked on the host listener
     ::close(lfd);
 }
+
+// The in-sandbox rlimits bite per process (RLIMIT_AS) and per sandbox user (RLIMIT_NPROC);
+// the host cgroup is the backstop for what they cannot see. With the runtime's headroom cut
+// to the minimum, attacks that stay under every rlimit still cannot exceed the cgroup: the
+// sandbox is killed whole, and the host carries on.
+BOOST_AUTO_TEST_CASE(the_memory_cgroup_kills_a_sandbox_that_spreads_memory_over_processes) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"sandbox_memory_overhead_mb = 64"};  // cgroup: 64 + 64 MiB
+    BrokerHarness h(o);
+    auto small = h.run("memory_children", {{"children", 1}, {"mb", 40}, {"hold_s", 1}});
+    BOOST_TEST(small.reply.is_object(), "control run: " << small.reply_error);
+    auto big = h.run("memory_children", {{"children", 8}, {"mb", 40}});
+    BOOST_TEST(big.signal == 9, "exit " << big.exit_code << " signal " << big.signal);
+    BOOST_TEST(big.reply.is_null());
+    BOOST_TEST(!big.timed_out);
+    BOOST_TEST(h.leftover_bundles().empty());
+    BOOST_TEST(h.leftover_containers().empty());
+    BOOST_TEST(h.run("echo").reply.is_object());
+}
+
+BOOST_AUTO_TEST_CASE(the_pids_cgroup_stops_a_fork_bomb_at_the_host) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"sandbox_pids_overhead = 32"};  // cgroup: 32 + 32 host tasks
+    BrokerHarness h(o);
+    auto bomb = h.run("forkbomb", {{"n", 1000}});
+    // gVisor's own threads hit the cgroup before the skill hits RLIMIT_NPROC: the sentry
+    // cannot grow and the sandbox dies.
+    BOOST_TEST((bomb.exit_code != 0 || bomb.signal != 0),
+               "exit " << bomb.exit_code << " signal " << bomb.signal);
+    BOOST_TEST(h.leftover_bundles().empty());
+    BOOST_TEST(h.leftover_containers().empty());
+    BOOST_TEST(cptest::eventually([&] { return h.leftover_cgroups().empty(); }));
+    BOOST_TEST(h.client().status()->running == 0u);  // the broker is unharmed
+}

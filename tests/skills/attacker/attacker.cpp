@@ -214,6 +214,30 @@ json op_memory(const json& p) {
     return {{"allocated_mb", got}, {"error", error}};
 }
 
+// Many processes, each under its own RLIMIT_AS, together past the sandbox's cgroup limit.
+json op_memory_children(const json& p) {
+    int n = p.value("children", 8);
+    std::size_t mb = p.value("mb", std::size_t{40});
+    int started = 0;
+    for (int i = 0; i < n; ++i) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            std::vector<char*> keep;
+            for (std::size_t k = 0; k < mb; ++k) {
+                char* block = static_cast<char*>(std::malloc(1 << 20));
+                if (block == nullptr) break;
+                std::memset(block, 0x5a, 1 << 20);
+                keep.push_back(block);
+            }
+            ::pause();
+            ::_exit(0);
+        }
+        if (pid > 0) ++started;
+    }
+    ::sleep(static_cast<unsigned>(p.value("hold_s", 3)));
+    return {{"children", started}, {"survived", true}};
+}
+
 json op_syscalls() {
     json out;
     errno = 0;
@@ -273,6 +297,8 @@ int main() {
         data = op_forkbomb(params);
     } else if (op == "memory") {
         data = op_memory(params);
+    } else if (op == "memory_children") {
+        data = op_memory_children(params);
     } else if (op == "syscalls") {
         data = op_syscalls();
     } else if (op == "write_workspace") {
