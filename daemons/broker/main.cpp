@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     ::umask(0077);
 
     auto config = load_broker_config(config_path, explicit_config);
-    if (!config) return fail("configuration: " + config->socket + config.error().message);
+    if (!config) return fail("configuration: " + config.error().message);
     auto front = lookup_user(config->front_user);
     if (!front) return fail("front_user: " + front.error().message);
     auto seccomp = load_sandbox_seccomp(config->sandbox_seccomp_path());
