@@ -9,7 +9,9 @@ BrokerBus::BrokerBus(sdbus::IConnection& bus, const SandboxManager& manager)
     registerAdaptor();
 }
 
-BrokerBus::~BrokerBus() { unregisterAdaptor(); }
+BrokerBus::~BrokerBus() {
+    unregisterAdaptor();
+}
 
 std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint32_t>>
 BrokerBus::ListSandboxes() {
@@ -22,11 +24,23 @@ BrokerBus::ListSandboxes() {
     return out;
 }
 
-std::string BrokerBus::Version() { return CLOSEDPAW_VERSION; }
-std::string BrokerBus::Runtime() { return manager_.runtime_name(); }
-std::string BrokerBus::RuntimeDetail() { return manager_.status().runtime_detail; }
-uint32_t BrokerBus::RunningSandboxes() { return manager_.running_count(); }
-uint32_t BrokerBus::QueuedRuns() { return manager_.status().queued; }
-uint64_t BrokerBus::RunsTotal() { return manager_.status().runs_total; }
+std::string BrokerBus::Version() {
+    return CLOSEDPAW_VERSION;
+}
+std::string BrokerBus::Runtime() {
+    return manager_.runtime_name();
+}
+std::string BrokerBus::RuntimeDetail() {
+    return manager_.status().runtime_detail;
+}
+uint32_t BrokerBus::RunningSandboxes() {
+    return manager_.running_count();
+}
+uint32_t BrokerBus::QueuedRuns() {
+    return manager_.status().queued;
+}
+uint64_t BrokerBus::RunsTotal() {
+    return manager_.status().runs_total;
+}
 
 }  // namespace closedpaw::broker

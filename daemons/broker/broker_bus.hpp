@@ -13,11 +13,11 @@ inline constexpr const char* kBusName = "org.closedpaw.Broker1";
 inline constexpr const char* kObjectPath = "/org/closedpaw/Broker1";
 
 class BrokerBus final : public sdbus::AdaptorInterfaces<org::closedpaw::Broker1_adaptor> {
-public:
+  public:
     BrokerBus(sdbus::IConnection& bus, const SandboxManager& manager);
     ~BrokerBus();
 
-private:
+  private:
     std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint32_t>>
     ListSandboxes() override;
     std::string Version() override;

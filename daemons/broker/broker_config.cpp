@@ -20,8 +20,8 @@ Result<void> get_string(const TableView& t, std::string_view key, std::string& o
     return {};
 }
 
-Result<void> get_u32(const TableView& t, std::string_view key, std::uint32_t& out,
-                     std::int64_t min, std::int64_t max) {
+Result<void> get_u32(const TableView& t, std::string_view key, std::uint32_t& out, std::int64_t min,
+                     std::int64_t max) {
     auto v = t.get_int(key, min, max);
     if (!v) return std::move(v).error();
     if (*v) out = static_cast<std::uint32_t>(**v);
@@ -40,11 +40,27 @@ Result<BrokerConfig> load_broker_config(const std::string& path, bool must_exist
     auto file = ConfigFile::load(path);
     if (!file) return std::move(file).error();
     auto t = file->root();
-    CP_TRY(t.only_keys({"socket", "front_user", "skill_dir", "workspace_root", "run_dir",
-                        "policy_dir", "sandbox_seccomp", "probe_executable", "runtime", "runsc_path",
-                        "runsc_platform", "runsc_extra_args", "kata_path", "max_concurrent",
-                        "max_queued", "max_connections", "sandbox_memory_overhead_mb",
-                        "sandbox_pids_overhead", "cgroup_parent", "disabled_skills", "dbus"}));
+    CP_TRY(t.only_keys({"socket",
+                        "front_user",
+                        "skill_dir",
+                        "workspace_root",
+                        "run_dir",
+                        "policy_dir",
+                        "sandbox_seccomp",
+                        "probe_executable",
+                        "runtime",
+                        "runsc_path",
+                        "runsc_platform",
+                        "runsc_extra_args",
+                        "kata_path",
+                        "max_concurrent",
+                        "max_queued",
+                        "max_connections",
+                        "sandbox_memory_overhead_mb",
+                        "sandbox_pids_overhead",
+                        "cgroup_parent",
+                        "disabled_skills",
+                        "dbus"}));
     CP_TRY(get_string(t, "socket", c.socket, true));
     CP_TRY(get_string(t, "front_user", c.front_user));
     CP_TRY(get_string(t, "skill_dir", c.skill_dir, true));
@@ -66,19 +82,25 @@ Result<BrokerConfig> load_broker_config(const std::string& path, bool must_exist
 
     std::string runtime = "auto";
     CP_TRY(get_string(t, "runtime", runtime));
-    if (runtime == "auto") c.runtime = RuntimeChoice::Auto;
-    else if (runtime == "runsc") c.runtime = RuntimeChoice::Runsc;
-    else if (runtime == "kata-runtime") c.runtime = RuntimeChoice::Kata;
-    else return t.error("runtime", "expected \"auto\", \"runsc\" or \"kata-runtime\"");
+    if (runtime == "auto")
+        c.runtime = RuntimeChoice::Auto;
+    else if (runtime == "runsc")
+        c.runtime = RuntimeChoice::Runsc;
+    else if (runtime == "kata-runtime")
+        c.runtime = RuntimeChoice::Kata;
+    else
+        return t.error("runtime", "expected \"auto\", \"runsc\" or \"kata-runtime\"");
 
     auto extra = t.get_string_array("runsc_extra_args");
     if (!extra) return std::move(extra).error();
     if (*extra) {
         for (const auto& a : **extra) {
             // Flags only, each a single argv element: no shell, no positional arguments.
-            if (a.size() < 3 || a.rfind("--", 0) != 0 || a.find_first_of(" \t\n") != std::string::npos)
+            if (a.size() < 3 || a.rfind("--", 0) != 0 ||
+                a.find_first_of(" \t\n") != std::string::npos)
                 return t.error("runsc_extra_args", "'" + a + "' is not a --flag[=value] argument");
-            if (a.rfind("--root", 0) == 0 || a.rfind("--network", 0) == 0 || a.rfind("--platform", 0) == 0)
+            if (a.rfind("--root", 0) == 0 || a.rfind("--network", 0) == 0 ||
+                a.rfind("--platform", 0) == 0)
                 return t.error("runsc_extra_args", "'" + a + "' is set by the broker itself");
         }
         c.runsc_extra_args = **extra;

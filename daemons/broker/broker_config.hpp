@@ -41,7 +41,9 @@ struct BrokerConfig {
     std::string sandbox_seccomp_path() const {
         return sandbox_seccomp.empty() ? policy_dir + "/sandbox/seccomp.json" : sandbox_seccomp;
     }
-    std::string broker_seccomp_path() const { return policy_dir + "/seccomp/closedpaw-brokerd.toml"; }
+    std::string broker_seccomp_path() const {
+        return policy_dir + "/seccomp/closedpaw-brokerd.toml";
+    }
 };
 
 // Loads path; a missing file gives the defaults (with directories from systemd's environment).

@@ -7,9 +7,9 @@ namespace closedpaw::broker {
 
 const std::vector<cap_value_t>& launcher_capabilities() {
     static const std::vector<cap_value_t> caps = {
-        CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SETUID,      CAP_SETGID, CAP_SYS_PTRACE,
+        CAP_SYS_ADMIN, CAP_SYS_CHROOT,   CAP_SETUID,          CAP_SETGID, CAP_SYS_PTRACE,
         CAP_KILL,      CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_CHOWN,
-        CAP_FSETID,    CAP_SETPCAP,    CAP_NET_ADMIN};
+        CAP_FSETID,    CAP_SETPCAP,      CAP_NET_ADMIN};
     return caps;
 }
 

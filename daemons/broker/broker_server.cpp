@@ -11,7 +11,10 @@ using nlohmann::json;
 
 BrokerServer::BrokerServer(const BrokerConfig& config, EventLoop& loop, SandboxManager& manager,
                            UniqueFd listener, uid_t front_uid)
-    : config_(config), loop_(loop), manager_(manager), listener_(std::move(listener)),
+    : config_(config),
+      loop_(loop),
+      manager_(manager),
+      listener_(std::move(listener)),
       front_uid_(front_uid) {
     loop_.watch_fd(listener_.get(), POLLIN, [this](short) { accept_one(); });
 }
@@ -88,9 +91,9 @@ void BrokerServer::on_readable(std::uint64_t id) {
     if (!req) return close_connection(id, "malformed message: " + req.error().message, true);
     const VerbRow* row = find_verb_row(req->verb);
     if (row == nullptr || !verb_allowed(*row, c.state))
-        return close_connection(id, "verb '" + std::string(verb_name(req->verb)) +
-                                        "' is not allowed in this state",
-                                true);
+        return close_connection(
+            id, "verb '" + std::string(verb_name(req->verb)) + "' is not allowed in this state",
+            true);
     (this->*(row->handler))(c, *req);
 }
 

@@ -9,10 +9,10 @@
 #include <map>
 #include <string>
 
+#include "broker_config.hpp"
 #include "common/event_loop.hpp"
 #include "common/fd.hpp"
 #include "common/unix_socket.hpp"
-#include "broker_config.hpp"
 #include "protocol.hpp"
 #include "sandbox_manager.hpp"
 
@@ -21,7 +21,7 @@ namespace closedpaw::broker {
 enum class ConnState : unsigned { AwaitHello = 1, Ready = 2, Running = 4 };
 
 class BrokerServer {
-public:
+  public:
     BrokerServer(const BrokerConfig& config, EventLoop& loop, SandboxManager& manager,
                  UniqueFd listener, uid_t front_uid);
     ~BrokerServer();
@@ -43,7 +43,7 @@ public:
 
     std::size_t connection_count() const { return conns_.size(); }
 
-private:
+  private:
     void accept_one();
     void on_readable(std::uint64_t id);
     void close_connection(std::uint64_t id, const std::string& why, bool violation);

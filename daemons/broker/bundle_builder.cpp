@@ -26,18 +26,22 @@ json rlimit(const char* type, std::uint64_t value) {
 
 json mounts(const BundleSpec& s) {
     json m = json::array();
-    m.push_back({{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"},
+    m.push_back({{"destination", "/proc"},
+                 {"type", "proc"},
+                 {"source", "proc"},
                  {"options", {"nosuid", "noexec", "nodev"}}});
     // /dev is left to the runtime: runsc provides a minimal devtmpfs (null, zero, full,
     // random, urandom, tty, ptmx); kata's agent does the same.
-    m.push_back({{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+    m.push_back({{"destination", "/tmp"},
+                 {"type", "tmpfs"},
+                 {"source", "tmpfs"},
                  {"options", {"nosuid", "nodev", "noexec", "mode=1777", kTmpSize}}});
     if (!s.workspace_host.empty()) {
         m.push_back({{"destination", kWorkspaceMount},
                      {"type", "bind"},
                      {"source", s.workspace_host},
-                     {"options", {"rbind", "nosuid", "nodev", "noexec",
-                                  s.workspace_writable ? "rw" : "ro"}}});
+                     {"options",
+                      {"rbind", "nosuid", "nodev", "noexec", s.workspace_writable ? "rw" : "ro"}}});
     }
     return m;
 }
@@ -47,16 +51,19 @@ json resources(const BundleSpec& s) {
     const auto mem = static_cast<std::int64_t>(l.memory_bytes + s.memory_overhead_bytes);
     return {{"memory", {{"limit", mem}, {"swap", mem}}},
             {"pids", {{"limit", static_cast<std::int64_t>(l.pids + s.pids_overhead)}}},
-            {"cpu", {{"quota", static_cast<std::int64_t>(kCpuPeriodUs * l.cpu_percent / 100)},
-                     {"period", kCpuPeriodUs}}}};
+            {"cpu",
+             {{"quota", static_cast<std::int64_t>(kCpuPeriodUs * l.cpu_percent / 100)},
+              {"period", kCpuPeriodUs}}}};
 }
 
 }  // namespace
 
 json make_oci_spec(const BundleSpec& s) {
     const SkillManifest& m = *s.manifest;
-    json caps = {{"bounding", json::array()},  {"effective", json::array()},
-                 {"inheritable", json::array()}, {"permitted", json::array()},
+    json caps = {{"bounding", json::array()},
+                 {"effective", json::array()},
+                 {"inheritable", json::array()},
+                 {"permitted", json::array()},
                  {"ambient", json::array()}};
     json process = {
         {"terminal", false},
@@ -68,20 +75,26 @@ json make_oci_spec(const BundleSpec& s) {
         // Inside gVisor these bite gracefully: fork fails with EAGAIN past RLIMIT_NPROC and
         // mmap with ENOMEM past RLIMIT_AS. The cgroup limits below are the host backstop
         // (they also cover the runtime's own threads and memory, hence the overheads).
-        {"rlimits", {rlimit("RLIMIT_NOFILE", kOpenFiles), rlimit("RLIMIT_NPROC", s.limits.pids),
-                     rlimit("RLIMIT_AS", s.limits.memory_bytes), rlimit("RLIMIT_CORE", 0)}},
+        {"rlimits",
+         {rlimit("RLIMIT_NOFILE", kOpenFiles), rlimit("RLIMIT_NPROC", s.limits.pids),
+          rlimit("RLIMIT_AS", s.limits.memory_bytes), rlimit("RLIMIT_CORE", 0)}},
         {"noNewPrivileges", true},
     };
     json linux_ = {
-        {"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
-                        {{"type", "uts"}}, {{"type", "mount"}}}},
+        {"namespaces",
+         {{{"type", "pid"}},
+          {{"type", "network"}},
+          {{"type", "ipc"}},
+          {{"type", "uts"}},
+          {{"type", "mount"}}}},
         {"cgroupsPath", "/" + s.cgroup_parent + "/" + s.container_id},
         {"resources", resources(s)},
-        {"maskedPaths", {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                         "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                         "/proc/sched_debug", "/proc/scsi", "/sys/firmware"}},
-        {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                           "/proc/sysrq-trigger"}},
+        {"maskedPaths",
+         {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+          "/sys/firmware"}},
+        {"readonlyPaths",
+         {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
     };
     if (s.seccomp != nullptr) linux_["seccomp"] = *s.seccomp;
     return {{"ociVersion", "1.0.2"},
@@ -96,15 +109,15 @@ Result<json> load_sandbox_seccomp(const std::string& path) {
     auto text = read_file(path, 1 << 20);
     if (!text) return std::move(text).error();
     json j = json::parse(*text, nullptr, false);
-    auto bad = [&](const std::string& why) {
-        return make_error(Errc::Config, path + ": " + why);
-    };
+    auto bad = [&](const std::string& why) { return make_error(Errc::Config, path + ": " + why); };
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
     std::string def = j.value("defaultAction", std::string());
     if (def != "SCMP_ACT_ERRNO" && def != "SCMP_ACT_KILL" && def != "SCMP_ACT_KILL_PROCESS")
-        return bad("defaultAction must deny (SCMP_ACT_ERRNO or SCMP_ACT_KILL*): it is an allow-list");
+        return bad(
+            "defaultAction must deny (SCMP_ACT_ERRNO or SCMP_ACT_KILL*): it is an allow-list");
     auto sys = j.find("syscalls");
-    if (sys == j.end() || !sys->is_array() || sys->empty()) return bad("'syscalls' must list rules");
+    if (sys == j.end() || !sys->is_array() || sys->empty())
+        return bad("'syscalls' must list rules");
     for (const auto& rule : *sys) {
         if (!rule.is_object() || !rule.contains("names") || !rule["names"].is_array())
             return bad("each rule needs 'names'");

@@ -23,8 +23,8 @@ inline constexpr const char* kWorkspaceMount = "/workspace";
 struct BundleSpec {
     std::string container_id;
     const SkillManifest* manifest = nullptr;
-    SkillLimits limits;            // already tightened
-    std::string workspace_host;    // empty: no workspace mounted
+    SkillLimits limits;          // already tightened
+    std::string workspace_host;  // empty: no workspace mounted
     bool workspace_writable = false;
     std::string cgroup_parent;
     std::uint64_t memory_overhead_bytes = 0;  // host cgroup room for the runtime itself

@@ -88,7 +88,7 @@ struct Child {
 };
 
 class LauncherProcess {
-public:
+  public:
     LauncherProcess(int sock, std::map<std::string, const RuntimeBackend*> backends,
                     std::string bundle_root)
         : sock_(sock), backends_(std::move(backends)), bundle_root_(std::move(bundle_root)) {}
@@ -122,7 +122,7 @@ public:
         }
     }
 
-private:
+  private:
     [[noreturn]] void shutdown(int code) {
         for (auto& [pid, c] : children_) ::kill(pid, SIGKILL);
         ::_exit(code);
@@ -303,17 +303,22 @@ Result<Launcher> Launcher::start(const std::map<std::string, const RuntimeBacken
 }
 
 Result<void> Launcher::run(std::uint64_t tag, const std::string& runtime,
-                           const std::string& container_id, const std::string& bundle,
-                           int stdin_fd, int stdout_fd, int stderr_fd) {
-    json req{{"tag", tag}, {"op", "run"}, {"runtime", runtime}, {"container", container_id},
+                           const std::string& container_id, const std::string& bundle, int stdin_fd,
+                           int stdout_fd, int stderr_fd) {
+    json req{{"tag", tag},
+             {"op", "run"},
+             {"runtime", runtime},
+             {"container", container_id},
              {"bundle", bundle}};
     return send_with_fds(sock_.get(), req.dump(), {stdin_fd, stdout_fd, stderr_fd});
 }
 
 Result<void> Launcher::control(std::uint64_t tag, const std::string& runtime, ControlOp op,
                                const std::string& container_id) {
-    json req{{"tag", tag}, {"op", op == ControlOp::Delete ? "delete" : "list"},
-             {"runtime", runtime}, {"container", container_id}};
+    json req{{"tag", tag},
+             {"op", op == ControlOp::Delete ? "delete" : "list"},
+             {"runtime", runtime},
+             {"container", container_id}};
     return send_with_fds(sock_.get(), req.dump(), {});
 }
 

@@ -41,7 +41,7 @@ struct LaunchEvent {
 };
 
 class Launcher {
-public:
+  public:
     Launcher() = default;
     Launcher(Launcher&& o) noexcept : sock_(std::move(o.sock_)), pid_(std::exchange(o.pid_, -1)) {}
     Launcher& operator=(Launcher&&) = delete;
@@ -68,7 +68,7 @@ public:
     int fd() const { return sock_.get(); }
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     UniqueFd sock_;
     pid_t pid_ = -1;
 };

@@ -3,11 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "broker_bus.hpp"
 #include "broker_config.hpp"
@@ -65,12 +65,13 @@ int main(int argc, char** argv) {
     ::umask(0077);
 
     auto config = load_broker_config(config_path, explicit_config);
-    if (!config) return fail("configuration: " + config->socket + config.error().message);
+    if (!config) return fail("configuration: " + config.error().message);
     auto front = lookup_user(config->front_user);
     if (!front) return fail("front_user: " + front.error().message);
     auto seccomp = load_sandbox_seccomp(config->sandbox_seccomp_path());
     if (!seccomp) return fail("sandbox seccomp profile: " + seccomp.error().message);
-    for (const auto& [dir, mode] : {std::pair{config->run_dir, 0700}, {config->bundle_dir(), 0700},
+    for (const auto& [dir, mode] : {std::pair{config->run_dir, 0700},
+                                    {config->bundle_dir(), 0700},
                                     {config->workspace_root, 0755}}) {
         if (auto r = ensure_directory(dir, static_cast<mode_t>(mode)); !r)
             return fail(r.error().message);
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
     else
         log::info("sandbox runtime: " + status.runtime_detail);
 
-    if (auto r = confine_broker_capabilities(); !r) return fail("dropping capabilities: " + r.error().message);
+    if (auto r = confine_broker_capabilities(); !r)
+        return fail("dropping capabilities: " + r.error().message);
 
     // The bus is optional: status on D-Bus is a convenience, the socket is the service.
     std::unique_ptr<sdbus::IConnection> bus;
@@ -113,7 +115,8 @@ int main(int argc, char** argv) {
         } catch (const sdbus::Error& e) {
             bus_object.reset();
             bus.reset();
-            log::warning(std::string("D-Bus status is unavailable, serving without it: ") + e.what());
+            log::warning(std::string("D-Bus status is unavailable, serving without it: ") +
+                         e.what());
         }
     }
 

@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::size_t kMaxIdLength = 64;
 
-Error malformed(const std::string& what) { return make_error(Errc::Protocol, what); }
+Error malformed(const std::string& what) {
+    return make_error(Errc::Protocol, what);
+}
 
 // Exactly these keys (beyond "v" and "verb"), no others.
 Result<void> only_keys(const json& j, std::initializer_list<std::string_view> allowed) {
@@ -112,11 +114,16 @@ std::optional<Verb> parse_verb(std::string_view name) {
 
 std::string_view verb_name(Verb verb) {
     switch (verb) {
-        case Verb::Hello: return "hello";
-        case Verb::Run: return "run";
-        case Verb::Cancel: return "cancel";
-        case Verb::List: return "list";
-        case Verb::Status: return "status";
+        case Verb::Hello:
+            return "hello";
+        case Verb::Run:
+            return "run";
+        case Verb::Cancel:
+            return "cancel";
+        case Verb::List:
+            return "list";
+        case Verb::Status:
+            return "status";
     }
     return "?";
 }
@@ -131,8 +138,12 @@ SkillLimits LimitsRequest::apply_to(const SkillLimits& manifest) const {
     return manifest.tightened_by(asked);
 }
 
-bool valid_workspace_id(std::string_view id) { return id_chars(id, kMaxIdLength); }
-bool valid_run_id(std::string_view id) { return id_chars(id, kMaxIdLength); }
+bool valid_workspace_id(std::string_view id) {
+    return id_chars(id, kMaxIdLength);
+}
+bool valid_run_id(std::string_view id) {
+    return id_chars(id, kMaxIdLength);
+}
 
 std::size_t json_depth(const json& j) {
     if (!j.is_structured()) return 0;
@@ -147,12 +158,16 @@ Result<json> parse_json_bounded(std::string_view text, std::size_t max_depth) {
     bool in_string = false, escaped = false;
     for (char c : text) {
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
             continue;
         }
-        if (c == '"') in_string = true;
+        if (c == '"')
+            in_string = true;
         else if (c == '{' || c == '[') {
             if (++depth > max_depth) return malformed("JSON nested deeper than allowed");
         } else if ((c == '}' || c == ']') && depth > 0) {
@@ -200,7 +215,8 @@ Result<Request> parse_request(std::string_view text) {
             if (!valid_skill_id(*skill)) return malformed("'skill' is not a skill id");
             auto op = string_field(j, "operation", kMaxIdLength, true);
             if (!op) return std::move(op).error();
-            if (!valid_operation_name(*op)) return malformed("'operation' is not an operation name");
+            if (!valid_operation_name(*op))
+                return malformed("'operation' is not an operation name");
             auto ws = string_field(j, "workspace", kMaxIdLength, false);
             if (!ws) return std::move(ws).error();
             if (!ws->empty() && !valid_workspace_id(*ws))
@@ -263,8 +279,11 @@ json to_json(const RunResult& r) {
 }
 
 json to_json(const SandboxInfo& s) {
-    return {{"run_id", s.run_id}, {"skill", s.skill},     {"operation", s.operation},
-            {"state", s.state},   {"age_ms", s.age_ms}};
+    return {{"run_id", s.run_id},
+            {"skill", s.skill},
+            {"operation", s.operation},
+            {"state", s.state},
+            {"age_ms", s.age_ms}};
 }
 
 json to_json(const BrokerStatus& s) {

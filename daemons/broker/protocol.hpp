@@ -6,7 +6,7 @@
 //                      "timeout_ms":N,"output_kb":N}}               workspace, limits optional
 //                     {"v":1,"verb":"cancel","run_id":RID}
 //                     {"v":1,"verb":"list"}   {"v":1,"verb":"status"}
-//   broker → client   {"v":1,"type":"hello"|"started"|"result"|"cancel"|"list"|"status"|"error",...}
+//   broker → client {"v":1,"type":"hello"|"started"|"result"|"cancel"|"list"|"status"|"error",...}
 //
 // Every key is checked: unknown keys, wrong types, oversized or out-of-range fields make the
 // message malformed, and a malformed message closes the connection. The types here are shared
@@ -27,9 +27,9 @@
 namespace closedpaw::broker {
 
 inline constexpr int kProtocolVersion = 1;
-inline constexpr std::size_t kMaxRequestBytes = 256 * 1024;   // client → broker
+inline constexpr std::size_t kMaxRequestBytes = 256 * 1024;     // client → broker
 inline constexpr std::size_t kMaxReplyBytes = 2 * 1024 * 1024;  // broker → client
-inline constexpr std::size_t kMaxStdoutBytes = 1024 * 1024;    // skill reply cap
+inline constexpr std::size_t kMaxStdoutBytes = 1024 * 1024;     // skill reply cap
 inline constexpr std::size_t kStderrTailBytes = 4096;
 inline constexpr std::size_t kMaxJsonDepth = 32;  // params from clients, replies from skills
 
@@ -77,16 +77,16 @@ struct Resources {
 
 struct RunResult {
     std::string run_id;
-    std::string error;          // empty on a run that happened; else a stable code (errors::)
-    std::string message;        // human-readable detail for error
-    std::string runtime;        // "runsc" or "kata-runtime"
-    int exit_code = -1;         // the skill's exit status (-1 when killed or not run)
-    int signal = 0;             // the signal that ended it, if any
+    std::string error;    // empty on a run that happened; else a stable code (errors::)
+    std::string message;  // human-readable detail for error
+    std::string runtime;  // "runsc" or "kata-runtime"
+    int exit_code = -1;   // the skill's exit status (-1 when killed or not run)
+    int signal = 0;       // the signal that ended it, if any
     bool timed_out = false;
     bool cancelled = false;
     std::uint64_t duration_ms = 0;
-    nlohmann::json reply;       // the skill's OperationResult, or null
-    std::string reply_error;    // why reply is null when the skill wrote something unusable
+    nlohmann::json reply;     // the skill's OperationResult, or null
+    std::string reply_error;  // why reply is null when the skill wrote something unusable
     bool stdout_truncated = false;
     std::string stderr_tail;
     std::optional<Resources> resources;

@@ -13,7 +13,7 @@
 namespace closedpaw::broker {
 
 class RuntimeBackend {
-public:
+  public:
     virtual ~RuntimeBackend() = default;
     virtual std::string name() const = 0;
     virtual std::string binary() const = 0;

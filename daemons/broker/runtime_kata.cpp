@@ -10,7 +10,7 @@ namespace closedpaw::broker {
 namespace {
 
 class KataBackend final : public RuntimeBackend {
-public:
+  public:
     explicit KataBackend(const BrokerConfig& c)
         : path_(c.kata_path), root_(c.runtime_state_dir("kata")) {}
 
@@ -28,7 +28,7 @@ public:
     }
     bool applies_oci_seccomp() const override { return false; }
 
-private:
+  private:
     std::string path_;
     std::string root_;
 };

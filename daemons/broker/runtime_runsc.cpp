@@ -11,7 +11,7 @@ namespace closedpaw::broker {
 namespace {
 
 class RunscBackend final : public RuntimeBackend {
-public:
+  public:
     explicit RunscBackend(const BrokerConfig& c)
         : path_(c.runsc_path), root_(c.runtime_state_dir("runsc")) {
         global_ = {path_, "--root=" + root_, "--platform=" + c.runsc_platform, "--network=none"};
@@ -23,8 +23,8 @@ public:
 
     std::vector<std::string> run_argv(std::string_view id, std::string_view bundle) const override {
         auto argv = global_;
-        argv.insert(argv.end(), {"--oci-seccomp", "run", "--bundle", std::string(bundle),
-                                 std::string(id)});
+        argv.insert(argv.end(),
+                    {"--oci-seccomp", "run", "--bundle", std::string(bundle), std::string(id)});
         return argv;
     }
     std::vector<std::string> delete_argv(std::string_view id) const override {
@@ -39,7 +39,7 @@ public:
     }
     bool applies_oci_seccomp() const override { return true; }
 
-private:
+  private:
     std::string path_;
     std::string root_;
     std::vector<std::string> global_;

@@ -35,9 +35,9 @@ RunResult refusal(std::string_view code, std::string message) {
 }
 
 std::uint64_t ms_since(std::chrono::steady_clock::time_point t) {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::steady_clock::now() - t)
-                                          .count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+            .count());
 }
 
 }  // namespace
@@ -48,28 +48,31 @@ SandboxManager::SandboxManager(const BrokerConfig& config, EventLoop& loop, Laun
     loop_.watch_fd(launcher_.fd(), POLLIN, [this](short) { on_launcher_event(); });
 }
 
-SandboxManager::~SandboxManager() { loop_.unwatch_fd(launcher_.fd()); }
+SandboxManager::~SandboxManager() {
+    loop_.unwatch_fd(launcher_.fd());
+}
 
 // ---- submit: parse is done; validate against the manifest, then queue -------------------
 
-Result<std::unique_ptr<SandboxManager::Run>> SandboxManager::prepare(const RunRequest& req) {
-    auto fail = [](std::string_view code, const std::string& msg) {
-        return make_error(Errc::InvalidArgument, std::string(code) + "\n" + msg);
+std::unique_ptr<SandboxManager::Run> SandboxManager::prepare(const RunRequest& req,
+                                                             RunResult& refused) {
+    auto fail = [&](std::string_view code, const std::string& msg) {
+        refused = refusal(code, msg);
+        return nullptr;
     };
     auto manifest = load_skill_manifest(config_.skill_dir + "/" + req.skill);
-    if (!manifest) return fail(errors::kUnknownSkill, "skill '" + req.skill +
-                                                          "' cannot be loaded: " +
-                                                          manifest.error().message);
-    bool disabled_by_config = std::find(config_.disabled_skills.begin(),
-                                        config_.disabled_skills.end(),
-                                        req.skill) != config_.disabled_skills.end();
+    if (!manifest)
+        return fail(errors::kUnknownSkill,
+                    "skill '" + req.skill + "' cannot be loaded: " + manifest.error().message);
+    bool disabled_by_config =
+        std::find(config_.disabled_skills.begin(), config_.disabled_skills.end(), req.skill) !=
+        config_.disabled_skills.end();
     if (!manifest->enabled || disabled_by_config)
         return fail(errors::kSkillDisabled, "skill '" + req.skill + "' is disabled");
     const SkillOperation* op = manifest->find_operation(req.operation);
     if (op == nullptr)
-        return fail(errors::kUndeclaredOperation, "skill '" + req.skill +
-                                                      "' declares no operation '" +
-                                                      req.operation + "'");
+        return fail(errors::kUndeclaredOperation,
+                    "skill '" + req.skill + "' declares no operation '" + req.operation + "'");
     auto run = std::make_unique<Run>();
     if (manifest->workspace == WorkspaceAccess::None) {
         if (!req.workspace.empty())
@@ -81,9 +84,8 @@ Result<std::unique_ptr<SandboxManager::Run>> SandboxManager::prepare(const RunRe
     }
     run->limits = req.limits.apply_to(manifest->limits);
     run->stdout_cap = std::min<std::size_t>(run->limits.output_bytes, kMaxStdoutBytes);
-    json stdin_json{{"operation", req.operation},
-                    {"params", req.params},
-                    {"settings", manifest->settings}};
+    json stdin_json{
+        {"operation", req.operation}, {"params", req.params}, {"settings", manifest->settings}};
     run->stdin_data = stdin_json.dump(-1, ' ', false, json::error_handler_t::replace);
     run->id = new_run_id();
     run->container_id = "cp-" + run->id;
@@ -97,14 +99,12 @@ std::string SandboxManager::submit(const RunRequest& request, Started started, D
         done(refusal(errors::kNoRuntime, "no sandbox runtime is usable: " + runtime_detail_));
         return {};
     }
-    auto prepared = prepare(request);
-    if (!prepared) {
-        const auto& m = prepared.error().message;
-        auto nl = m.find('\n');
-        done(refusal(m.substr(0, nl), m.substr(nl + 1)));
+    RunResult refused;
+    auto run = prepare(request, refused);
+    if (!run) {
+        done(refused);
         return {};
     }
-    auto run = std::move(*prepared);
     run->on_started = std::move(started);
     run->done = std::move(done);
     std::string id = run->id;
@@ -135,7 +135,7 @@ void SandboxManager::start(std::unique_ptr<Run> owned) {
     };
 
     if (run.manifest.workspace != WorkspaceAccess::None) {
-        auto ws = prepare_workspace(run.request.workspace, run.workspace_writable);
+        auto ws = prepare_workspace(run.request.workspace);
         if (!ws) return fail_now(ws.error().message);
         run.workspace_host = *ws;
     }
@@ -169,8 +169,8 @@ void SandboxManager::start(std::unique_ptr<Run> owned) {
     run.run_tag = next_tag_++;
     tags_[run.run_tag] = run.id;
     run.launched = Clock::now();
-    auto sent = launcher_.run(run.run_tag, runtime_->name(), run.container_id, *bundle,
-                              in_r.get(), out_w.get(), err_w.get());
+    auto sent = launcher_.run(run.run_tag, runtime_->name(), run.container_id, *bundle, in_r.get(),
+                              out_w.get(), err_w.get());
     if (!sent) return fail_now("cannot reach the launcher: " + sent.error().message);
     watch_pipes(run);
     const std::string id = run.id;
@@ -230,7 +230,8 @@ void SandboxManager::read_pipe(Run& run, bool is_stdout) {
             run.out.append(buf, std::min(len, room));
         } else {
             run.err.append(buf, len);
-            if (run.err.size() > 2 * kStderrTailBytes) run.err.erase(0, run.err.size() - kStderrTailBytes);
+            if (run.err.size() > 2 * kStderrTailBytes)
+                run.err.erase(0, run.err.size() - kStderrTailBytes);
         }
     }
 }
@@ -411,8 +412,8 @@ RunResult SandboxManager::compose_result(Run& run) {
 std::vector<SandboxInfo> SandboxManager::list() const {
     std::vector<SandboxInfo> out;
     for (const auto& [id, run] : running_)
-        out.push_back({id, run->request.skill, run->request.operation, "running",
-                       ms_since(run->submitted)});
+        out.push_back(
+            {id, run->request.skill, run->request.operation, "running", ms_since(run->submitted)});
     for (const auto& run : queue_)
         out.push_back({run->id, run->request.skill, run->request.operation, "queued",
                        ms_since(run->submitted)});

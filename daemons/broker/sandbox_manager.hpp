@@ -22,7 +22,7 @@
 namespace closedpaw::broker {
 
 class SandboxManager {
-public:
+  public:
     using Started = std::function<void(const std::string& run_id)>;
     using Done = std::function<void(const RunResult& result)>;
 
@@ -50,11 +50,12 @@ public:
     // Kills and removes every sandbox (on shutdown); queued runs get "shutting_down".
     void shutdown();
 
-private:
+  private:
     struct Run;
     using Clock = std::chrono::steady_clock;
 
-    Result<std::unique_ptr<Run>> prepare(const RunRequest& request);
+    // Validates request against the skill's manifest; null (and refused filled in) if refused.
+    std::unique_ptr<Run> prepare(const RunRequest& request, RunResult& refused);
     void start(std::unique_ptr<Run> run);
     void on_launcher_event();
     void handle_event(const LaunchEvent& e);
@@ -66,7 +67,7 @@ private:
     void finish(const std::string& run_id);
     void start_queued();
     RunResult compose_result(Run& run);
-    Result<std::string> prepare_workspace(const std::string& id, bool writable);
+    Result<std::string> prepare_workspace(const std::string& id);
     void remove_cgroups(const std::string& container_id);
     Result<LaunchEvent> control_sync(const RuntimeBackend& rt, ControlOp op, const std::string& id);
     std::string probe(const RuntimeBackend& rt);

@@ -36,7 +36,8 @@ std::string drain(int fd) {
     std::string s;
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0 && s.size() < 65536) s.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && s.size() < 65536)
+        s.append(buf, static_cast<std::size_t>(n));
     return s;
 }
 
@@ -56,7 +57,8 @@ std::vector<std::string> SandboxManager::clean_stale(
     const std::vector<const RuntimeBackend*>& backends) {
     std::vector<std::string> notes;
     cgroup_roots_ = {"/sys/fs/cgroup"};
-    for (const auto& d : subdirectories("/sys/fs/cgroup")) cgroup_roots_.push_back("/sys/fs/cgroup/" + d);
+    for (const auto& d : subdirectories("/sys/fs/cgroup"))
+        cgroup_roots_.push_back("/sys/fs/cgroup/" + d);
 
     std::vector<std::string> bundles;
     for (const auto& name : subdirectories(config_.bundle_dir()))
@@ -81,7 +83,8 @@ std::vector<std::string> SandboxManager::clean_stale(
             auto del = control_sync(*rt, ControlOp::Delete, id);
             bool ok = del && del->kind == LaunchEvent::Kind::Exited &&
                       WIFEXITED(del->wait_status) && WEXITSTATUS(del->wait_status) == 0;
-            bool was_listed = std::find(listed_ids.begin(), listed_ids.end(), id) != listed_ids.end();
+            bool was_listed =
+                std::find(listed_ids.begin(), listed_ids.end(), id) != listed_ids.end();
             if (was_listed)
                 notes.push_back((ok ? "deleted stale " : "could not delete stale ") + rt->name() +
                                 " container " + id);
@@ -109,8 +112,8 @@ void SandboxManager::remove_cgroups(const std::string& container_id) {
         if (::rmdir(dir.c_str()) != 0 && errno == EBUSY) busy_cgroups_[dir] = kAttempts;
     }
     if (!busy_cgroups_.empty() && cgroup_timer_ == 0)
-        cgroup_timer_ = loop_.add_timer(std::chrono::milliseconds(200),
-                                        [this] { retry_busy_cgroups(); }, /* repeat= */ true);
+        cgroup_timer_ = loop_.add_timer(
+            std::chrono::milliseconds(200), [this] { retry_busy_cgroups(); }, /* repeat= */ true);
 }
 
 void SandboxManager::retry_busy_cgroups() {
@@ -124,7 +127,7 @@ void SandboxManager::retry_busy_cgroups() {
     }
 }
 
-Result<std::string> SandboxManager::prepare_workspace(const std::string& id, bool) {
+Result<std::string> SandboxManager::prepare_workspace(const std::string& id) {
     if (!valid_workspace_id(id)) return make_error(Errc::InvalidArgument, "bad workspace id");
     std::string path = config_.workspace_root + "/" + id;
     struct stat st {};
@@ -167,8 +170,8 @@ std::string SandboxManager::probe(const RuntimeBackend& rt) {
     UniqueFd out_r(out[0]), out_w(out[1]), err_r(err[0]), err_w(err[1]);
     std::uint64_t tag = next_tag_++;
     std::string failure;
-    if (auto r = launcher_.run(tag, rt.name(), spec.container_id, *bundle, null.get(),
-                               out_w.get(), err_w.get());
+    if (auto r = launcher_.run(tag, rt.name(), spec.container_id, *bundle, null.get(), out_w.get(),
+                               err_w.get());
         !r) {
         failure = r.error().message;
     } else {

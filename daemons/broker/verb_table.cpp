@@ -8,7 +8,9 @@ namespace {
 constexpr unsigned operator|(ConnState a, ConnState b) {
     return static_cast<unsigned>(a) | static_cast<unsigned>(b);
 }
-constexpr unsigned only(ConnState a) { return static_cast<unsigned>(a); }
+constexpr unsigned only(ConnState a) {
+    return static_cast<unsigned>(a);
+}
 
 // hello opens a session; run is one at a time per connection; cancel, list and status
 // may be asked while this connection's run is in progress (cancel is how another

@@ -27,7 +27,9 @@ std::vector<std::string> entries(const std::string& dir, bool dirs_only) {
 }
 }  // namespace
 
-std::string build_path(const std::string& rel) { return cptest::build_root() + "/" + rel; }
+std::string build_path(const std::string& rel) {
+    return cptest::build_root() + "/" + rel;
+}
 
 std::string attacker_manifest() {
     std::ifstream in(cptest::source_root() + "/tests/skills/attacker/skill.toml");
@@ -42,7 +44,8 @@ void require_root_and_runsc() {
         std::exit(77);
     }
     if (::access("/usr/bin/runsc", X_OK) != 0) {
-        std::cout << "SKIP: runsc is not installed (/usr/bin/runsc); install it with scripts/deps\n";
+        std::cout
+            << "SKIP: runsc is not installed (/usr/bin/runsc); install it with scripts/deps\n";
         std::exit(77);
     }
 }
@@ -50,7 +53,8 @@ void require_root_and_runsc() {
 BrokerHarness::BrokerHarness(HarnessOptions options) : options_(std::move(options)) {
     dir_ = cptest::make_temp_dir("broker");
     ::chmod(dir_.c_str(), 0755);
-    cgroup_parent_ = "cptest-" + std::to_string(::getpid()) + "-" + fs::path(dir_).filename().string();
+    cgroup_parent_ =
+        "cptest-" + std::to_string(::getpid()) + "-" + fs::path(dir_).filename().string();
     for (auto& c : cgroup_parent_)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
     fs::create_directories(dir_ + "/skills");
@@ -63,7 +67,8 @@ BrokerHarness::BrokerHarness(HarnessOptions options) : options_(std::move(option
         << "workspace_root = \"" << workspaces() << "\"\n"
         << "run_dir = \"" << dir_ << "/run\"\n"
         << "policy_dir = \"" << cptest::source_root() << "/policy\"\n"
-        << "probe_executable = \"" << build_path("daemons/broker/probe/closedpaw-sandbox-probe") << "\"\n"
+        << "probe_executable = \"" << build_path("daemons/broker/probe/closedpaw-sandbox-probe")
+        << "\"\n"
         << "cgroup_parent = \"" << cgroup_parent_ << "\"\n";
     bool has_dbus = false;
     for (const auto& line : options_.extra_config) {
@@ -105,12 +110,12 @@ void BrokerHarness::add_skill(const std::string& id, const std::string& manifest
 void BrokerHarness::start() {
     std::vector<std::string> env = options_.env;
     env.push_back("CLOSEDPAW_LOG=stderr");
-    proc_ = cptest::Process::start({build_path("daemons/broker/closedpaw-brokerd"), "--config",
-                                    dir_ + "/broker.toml"},
-                                   dir_ + "/broker.log", env);
-    bool up = cptest::eventually(
-        [&] { return BrokerClient::open(socket()).ok() || !proc_.running(); },
-        std::chrono::milliseconds(30000));
+    proc_ = cptest::Process::start(
+        {build_path("daemons/broker/closedpaw-brokerd"), "--config", dir_ + "/broker.toml"},
+        dir_ + "/broker.log", env);
+    bool up =
+        cptest::eventually([&] { return BrokerClient::open(socket()).ok() || !proc_.running(); },
+                           std::chrono::milliseconds(30000));
     if (!up || !proc_.running())
         throw std::runtime_error("closedpaw-brokerd did not start:\n" + proc_.log());
     if (options_.expect_runtime) {
@@ -123,7 +128,9 @@ void BrokerHarness::start() {
     }
 }
 
-void BrokerHarness::restart() { start(); }
+void BrokerHarness::restart() {
+    start();
+}
 
 BrokerClient BrokerHarness::client() const {
     auto c = BrokerClient::open(socket());
@@ -145,7 +152,9 @@ RunResult BrokerHarness::run(const std::string& op, nlohmann::json params,
     return *r;
 }
 
-std::vector<std::string> BrokerHarness::leftover_bundles() const { return entries(bundles(), false); }
+std::vector<std::string> BrokerHarness::leftover_bundles() const {
+    return entries(bundles(), false);
+}
 
 std::vector<std::string> BrokerHarness::leftover_containers() const {
     auto r = cptest::run({"/usr/bin/runsc", "--root=" + runsc_root(), "list", "--quiet"});

@@ -25,13 +25,14 @@ struct HarnessOptions {
 };
 
 class BrokerHarness {
-public:
+  public:
     explicit BrokerHarness(HarnessOptions options = {});
     ~BrokerHarness();
 
     // A client that has said hello.
     closedpaw::broker::BrokerClient client() const;
-    closedpaw::broker::RunResult run(const std::string& op, nlohmann::json params = nlohmann::json::object(),
+    closedpaw::broker::RunResult run(const std::string& op,
+                                     nlohmann::json params = nlohmann::json::object(),
                                      const std::string& workspace = "w1",
                                      closedpaw::broker::LimitsRequest limits = {}) const;
 
@@ -57,7 +58,7 @@ public:
     std::vector<std::string> leftover_cgroups() const;
     std::size_t open_fds() const;
 
-private:
+  private:
     void start();
     HarnessOptions options_;
     std::string dir_;

@@ -4,9 +4,9 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <boost/test/unit_test.hpp>
 #include <iostream>
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "broker_harness.hpp"
 #include "private_bus.hpp"

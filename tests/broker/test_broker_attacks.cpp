@@ -32,8 +32,8 @@ BrokerHarness& the_broker() {
 json attack(const std::string& op, json params = json::object(), LimitsRequest limits = {}) {
     auto r = the_broker().run(op, std::move(params), "w1", limits);
     BOOST_REQUIRE_MESSAGE(r.ok(), op << ": " << r.error << " " << r.message);
-    BOOST_REQUIRE_MESSAGE(r.reply.is_object(), op << ": no reply: " << r.reply_error << " / "
-                                                  << r.stderr_tail);
+    BOOST_REQUIRE_MESSAGE(r.reply.is_object(),
+                          op << ": no reply: " << r.reply_error << " / " << r.stderr_tail);
     BOOST_REQUIRE(r.reply["success"] == true);
     return r.reply["data"];
 }
@@ -50,9 +50,10 @@ BOOST_AUTO_TEST_CASE(a_canary_outside_the_workspace_cannot_be_read) {
     std::string canary = the_broker().dir() + "/canary.txt";
     std::ofstream(canary) << "CANARY-7f3a";
     std::ofstream(the_broker().workspaces() + "/sibling-canary.txt") << "CANARY-7f3a";
-    auto data = attack("read_files", {{"paths", {canary, "/workspace/../sibling-canary.txt",
-                                                 "/proc/1/root" + canary, "/etc/shadow",
-                                                 "/proc/self/cwd/../../" + canary}}});
+    auto data =
+        attack("read_files", {{"paths",
+                               {canary, "/workspace/../sibling-canary.txt", "/proc/1/root" + canary,
+                                "/etc/shadow", "/proc/self/cwd/../../" + canary}}});
     BOOST_TEST(data.dump().find("CANARY-7f3a") == std::string::npos, data.dump());
     for (const auto& e : data) BOOST_TEST(e["result"] != "read", e.dump());
 }
@@ -61,7 +62,8 @@ BOOST_AUTO_TEST_CASE(the_root_filesystem_and_a_read_only_workspace_cannot_be_wri
     auto data = attack("write_root");
     for (const char* p : {"/pwned", "/attacker", "/skill.toml", "mkdir /newdir", "unlink /attacker",
                           "/workspace/not-allowed"})
-        BOOST_TEST((result_for(data, p) == "EROFS" || result_for(data, p) == "EACCES"), p << ": " << data.dump());
+        BOOST_TEST((result_for(data, p) == "EROFS" || result_for(data, p) == "EACCES"),
+                   p << ": " << data.dump());
     BOOST_TEST(result_for(data, "/tmp/scratch") == "written");  // the control: tmpfs works
     BOOST_TEST(!std::filesystem::exists(the_broker().workspaces() + "/w1/not-allowed"));
 }
@@ -158,6 +160,13 @@ BOOST_AUTO_TEST_CASE(output_is_capped_and_bad_replies_are_reported_not_trusted) 
     BOOST_TEST(code.stderr_tail.find("exiting as asked") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_large_valid_reply_reaches_the_client_whole) {
+    auto r = the_broker().run("big_reply", {{"bytes", 1000000}});
+    BOOST_REQUIRE_MESSAGE(r.reply.is_object(), r.reply_error);
+    BOOST_TEST(r.reply["data"].get<std::string>().size() == 1000000u);
+    BOOST_TEST(!r.stdout_truncated);
+}
+
 BOOST_AUTO_TEST_CASE(the_skill_gets_its_request_settings_and_a_writable_workspace_when_declared) {
     auto echo = attack("echo", {{"x", 1}});
     BOOST_TEST(echo["params"]["x"] == 1);
@@ -202,4 +211,38 @@ BOOST_AUTO_TEST_CASE(the_host_loopback_is_unreachable_even_when_sockets_are_allo
     pollfd p{lfd, POLLIN, 0};
     BOOST_TEST(::poll(&p, 1, 200) == 0);  // nothing ever knocked on the host listener
     ::close(lfd);
+}
+
+// The in-sandbox rlimits bite per process (RLIMIT_AS) and per sandbox user (RLIMIT_NPROC);
+// the host cgroup is the backstop for what they cannot see. With the runtime's headroom cut
+// to the minimum, attacks that stay under every rlimit still cannot exceed the cgroup: the
+// sandbox is killed whole, and the host carries on.
+BOOST_AUTO_TEST_CASE(the_memory_cgroup_kills_a_sandbox_that_spreads_memory_over_processes) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"sandbox_memory_overhead_mb = 64"};  // cgroup: 64 + 64 MiB
+    BrokerHarness h(o);
+    auto small = h.run("memory_children", {{"children", 1}, {"mb", 40}, {"hold_s", 1}});
+    BOOST_TEST(small.reply.is_object(), "control run: " << small.reply_error);
+    auto big = h.run("memory_children", {{"children", 8}, {"mb", 40}});
+    BOOST_TEST(big.signal == 9, "exit " << big.exit_code << " signal " << big.signal);
+    BOOST_TEST(big.reply.is_null());
+    BOOST_TEST(!big.timed_out);
+    BOOST_TEST(h.leftover_bundles().empty());
+    BOOST_TEST(h.leftover_containers().empty());
+    BOOST_TEST(h.run("echo").reply.is_object());
+}
+
+BOOST_AUTO_TEST_CASE(the_pids_cgroup_stops_a_fork_bomb_at_the_host) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"sandbox_pids_overhead = 32"};  // cgroup: 32 + 32 host tasks
+    BrokerHarness h(o);
+    auto bomb = h.run("forkbomb", {{"n", 1000}});
+    // gVisor's own threads hit the cgroup before the skill hits RLIMIT_NPROC: the sentry
+    // cannot grow and the sandbox dies.
+    BOOST_TEST((bomb.exit_code != 0 || bomb.signal != 0),
+               "exit " << bomb.exit_code << " signal " << bomb.signal);
+    BOOST_TEST(h.leftover_bundles().empty());
+    BOOST_TEST(h.leftover_containers().empty());
+    BOOST_TEST(cptest::eventually([&] { return h.leftover_cgroups().empty(); }));
+    BOOST_TEST(h.client().status()->running == 0u);  // the broker is unharmed
 }

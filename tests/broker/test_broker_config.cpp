@@ -55,7 +55,9 @@ BOOST_AUTO_TEST_CASE(backends_build_argv_with_the_fixed_security_flags) {
     BOOST_REQUIRE(c.ok());
     auto runsc = make_runsc_backend(*c);
     auto argv = runsc->run_argv("cp-r1-a", "/run/x/bundles/cp-r1-a");
-    auto has = [&](const std::string& a) { return std::find(argv.begin(), argv.end(), a) != argv.end(); };
+    auto has = [&](const std::string& a) {
+        return std::find(argv.begin(), argv.end(), a) != argv.end();
+    };
     BOOST_TEST(has("--network=none"));
     BOOST_TEST(has("--oci-seccomp"));
     BOOST_TEST(has("--root=/run/x/runsc"));

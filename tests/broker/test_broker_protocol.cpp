@@ -2,6 +2,9 @@
 #define BOOST_TEST_MODULE broker_protocol
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+
+#include "daemons/broker/broker_server.hpp"
 #include "daemons/broker/protocol.hpp"
 
 using namespace closedpaw;
@@ -43,8 +46,11 @@ BOOST_AUTO_TEST_CASE(versions_verbs_and_keys_are_checked) {
 
 BOOST_AUTO_TEST_CASE(paths_and_shell_strings_never_pass_as_ids) {
     for (const char* bad : {"../etc", "/etc/passwd", "a b", "A", "x;rm -rf /", "", "-x"}) {
-        std::string ws = std::string(R"({"v":1,"verb":"run","skill":"s","operation":"o","workspace":")") + bad + "\"}";
-        std::string skill = std::string(R"({"v":1,"verb":"run","skill":")") + bad + R"(","operation":"o"})";
+        std::string ws =
+            std::string(R"({"v":1,"verb":"run","skill":"s","operation":"o","workspace":")") + bad +
+            "\"}";
+        std::string skill =
+            std::string(R"({"v":1,"verb":"run","skill":")") + bad + R"(","operation":"o"})";
         if (*bad != 0) BOOST_TEST(refused(ws), bad);
         BOOST_TEST(refused(skill), bad);
     }
@@ -53,9 +59,12 @@ BOOST_AUTO_TEST_CASE(paths_and_shell_strings_never_pass_as_ids) {
 }
 
 BOOST_AUTO_TEST_CASE(limits_must_be_positive_in_range_integers_and_only_tighten) {
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":0}})"));
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":-5}})"));
-    BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"pids":1e9}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":0}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"timeout_ms":-5}})"));
+    BOOST_TEST(
+        refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"pids":1e9}})"));
     BOOST_TEST(refused(R"({"v":1,"verb":"run","skill":"s","operation":"o","limits":{"cpu":5}})"));
     SkillLimits manifest;
     manifest.timeout_ms = 1000;
@@ -96,4 +105,60 @@ BOOST_AUTO_TEST_CASE(results_survive_the_round_trip_the_client_makes) {
     BOOST_TEST(back->reply == r.reply);
     BOOST_TEST(back->resources->max_rss_kb == 4096u);
     BOOST_TEST(back->ok());
+}
+
+BOOST_AUTO_TEST_CASE(the_verb_table_allows_each_verb_only_in_its_states) {
+    auto allowed = [](Verb v, ConnState s) { return verb_allowed(*find_verb_row(v), s); };
+    BOOST_TEST(allowed(Verb::Hello, ConnState::AwaitHello));
+    BOOST_TEST(!allowed(Verb::Hello, ConnState::Ready));
+    BOOST_TEST(!allowed(Verb::Hello, ConnState::Running));
+    for (Verb v : {Verb::Run, Verb::Cancel, Verb::List, Verb::Status})
+        BOOST_TEST(!allowed(v, ConnState::AwaitHello), verb_name(v));
+    BOOST_TEST(allowed(Verb::Run, ConnState::Ready));
+    BOOST_TEST(!allowed(Verb::Run, ConnState::Running));  // one run at a time per connection
+    for (Verb v : {Verb::Cancel, Verb::List, Verb::Status}) {
+        BOOST_TEST(allowed(v, ConnState::Ready), verb_name(v));
+        BOOST_TEST(allowed(v, ConnState::Running), verb_name(v));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(mutated_messages_are_parsed_or_refused_never_anything_else) {
+    const std::string seed =
+        R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","params":{"a":[1,{"b":"c"}]},"workspace":"w1","limits":{"pids":4}})";
+    std::mt19937 rng(1234);
+    const std::string alphabet = "{}[]\":,\\0123456789abcdefv-_ \x01\xff";
+    int parsed = 0, refused_count = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string m = seed;
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 4); k < n; ++k) {
+            std::size_t pos = rng() % m.size();
+            switch (rng() % 3) {
+                case 0:
+                    m[pos] = alphabet[rng() % alphabet.size()];
+                    break;
+                case 1:
+                    m.erase(pos, 1 + rng() % 8);
+                    break;
+                default:
+                    m.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                    break;
+            }
+            if (m.empty()) m = "{";
+        }
+        auto r = parse_request(m);
+        if (r) {
+            ++parsed;
+            // Whatever parses is within the rules.
+            if (r->verb == Verb::Run) {
+                BOOST_TEST(valid_skill_id(r->run.skill));
+                BOOST_TEST(r->run.params.is_object());
+                BOOST_TEST((r->run.workspace.empty() || valid_workspace_id(r->run.workspace)));
+            }
+        } else {
+            ++refused_count;
+            BOOST_TEST(r.error().code == Errc::Protocol);
+        }
+    }
+    BOOST_TEST(parsed > 0);
+    BOOST_TEST(refused_count > 0);
 }

@@ -48,7 +48,9 @@ bool closed_without_reply(int fd) {
     return msg.ok() && !msg->has_value();
 }
 
-void send_raw(int fd, const std::string& text) { BOOST_REQUIRE(send_message(fd, text).ok()); }
+void send_raw(int fd, const std::string& text) {
+    BOOST_REQUIRE(send_message(fd, text).ok());
+}
 
 void hello(int fd) {
     send_raw(fd, R"({"v":1,"verb":"hello"})");
@@ -71,7 +73,8 @@ RunRequest request(const std::string& op, json params = json::object()) {
 BOOST_AUTO_TEST_CASE(bad_messages_close_their_connection_and_others_are_still_served) {
     auto bystander = the_broker().client();  // an established session throughout
     const std::vector<std::pair<std::string, std::string>> attacks = {
-        {"run before hello", R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","workspace":"w1"})"},
+        {"run before hello",
+         R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","workspace":"w1"})"},
         {"truncated", R"({"v":1,"verb":"hel)"},
         {"not json", "\x01\x02garbage"},
         {"wrong version", R"({"v":2,"verb":"hello"})"},
@@ -96,7 +99,8 @@ BOOST_AUTO_TEST_CASE(bad_messages_close_their_connection_and_others_are_still_se
     {
         auto fd = raw_connection();
         hello(fd.get());
-        std::string big = R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","params":{"x":")";
+        std::string big =
+            R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","params":{"x":")";
         big += std::string(kMaxRequestBytes, 'a') + "\"}}";
         send_raw(fd.get(), big);
         BOOST_TEST(closed_without_reply(fd.get()));
@@ -105,12 +109,15 @@ BOOST_AUTO_TEST_CASE(bad_messages_close_their_connection_and_others_are_still_se
     {
         auto fd = raw_connection();
         hello(fd.get());
-        send_raw(fd.get(), R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","workspace":"../../etc"})");
+        send_raw(
+            fd.get(),
+            R"({"v":1,"verb":"run","skill":"attacker","operation":"echo","workspace":"../../etc"})");
         BOOST_TEST(closed_without_reply(fd.get()));
     }
     BOOST_TEST(bystander.status().ok());
     BOOST_TEST(the_broker().run("echo").ok());
-    BOOST_TEST(the_broker().log().find("closed broker connection: malformed message") != std::string::npos);
+    BOOST_TEST(the_broker().log().find("closed broker connection: malformed message") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(refusals_carry_stable_codes) {
@@ -158,7 +165,8 @@ BOOST_AUTO_TEST_CASE(the_queue_is_bounded_and_cancel_stops_running_and_queued_ru
     RunResult first, second;
     std::thread t1([&] {
         auto c = the_broker().client();
-        first = *c.run(request("sleep", {{"ms", 60000}}), [&](const std::string& id) { running_id = id; });
+        first = *c.run(request("sleep", {{"ms", 60000}}),
+                       [&](const std::string& id) { running_id = id; });
     });
     BOOST_REQUIRE(cptest::eventually([&] { return !running_id.empty(); }));
     std::thread t2([&] {
@@ -198,7 +206,9 @@ BOOST_AUTO_TEST_CASE(a_client_that_hangs_up_takes_its_sandbox_with_it) {
     {
         auto fd = raw_connection();
         hello(fd.get());
-        send_raw(fd.get(), R"({"v":1,"verb":"run","skill":"attacker","operation":"sleep","params":{"ms":60000},"workspace":"w1"})");
+        send_raw(
+            fd.get(),
+            R"({"v":1,"verb":"run","skill":"attacker","operation":"sleep","params":{"ms":60000},"workspace":"w1"})");
         auto started = recv_message(fd.get(), kMaxReplyBytes, std::chrono::milliseconds(10000));
         BOOST_REQUIRE(started.ok() && started->has_value());
         BOOST_REQUIRE(json::parse(**started)["type"] == "started");
@@ -228,7 +238,8 @@ BOOST_AUTO_TEST_CASE(after_a_crash_stale_sandboxes_and_bundles_are_removed_at_st
     BOOST_TEST(h.leftover_bundles().empty());
     BOOST_TEST(h.leftover_containers().empty());
     BOOST_TEST(cptest::eventually([&] { return h.leftover_cgroups().empty(); }));
-    BOOST_TEST(h.log().find("deleted stale runsc container cp-" + id) != std::string::npos, h.log());
+    BOOST_TEST(h.log().find("deleted stale runsc container cp-" + id) != std::string::npos,
+               h.log());
     BOOST_TEST(h.log().find("removed stale bundle cp-stale-from-before") != std::string::npos);
     BOOST_TEST(h.run("echo").ok());
 }
@@ -241,8 +252,19 @@ BOOST_AUTO_TEST_CASE(with_no_usable_runtime_the_broker_serves_and_refuses_runs_c
     auto status = h.client().status();
     BOOST_REQUIRE(status.ok());
     BOOST_TEST(status->runtime == "none");
-    BOOST_TEST(status->runtime_detail.find("not installed") != std::string::npos, status->runtime_detail);
+    BOOST_TEST(status->runtime_detail.find("not installed") != std::string::npos,
+               status->runtime_detail);
     auto r = h.run("echo");
     BOOST_TEST(r.error == "no_runtime");
     BOOST_TEST(r.message.find("kata-runtime") != std::string::npos, r.message);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_reachable_bus_the_broker_serves_and_says_so) {
+    brokertest::HarnessOptions o;
+    o.extra_config = {"dbus = true"};
+    o.env = {"DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus_socket"};
+    BrokerHarness h(o);
+    BOOST_TEST(h.run("echo").ok());
+    BOOST_TEST(h.log().find("D-Bus status is unavailable, serving without it") != std::string::npos,
+               h.log());
 }

@@ -74,7 +74,8 @@ BOOST_AUTO_TEST_CASE(the_workspace_is_read_only_unless_the_run_may_write) {
 BOOST_AUTO_TEST_CASE(limits_reach_both_the_rlimits_and_the_cgroup) {
     auto s = spec_for("", false);
     auto rl = s["process"]["rlimits"].dump();
-    BOOST_TEST(rl.find(R"({"hard":67108864,"soft":67108864,"type":"RLIMIT_AS"})") != std::string::npos);
+    BOOST_TEST(rl.find(R"({"hard":67108864,"soft":67108864,"type":"RLIMIT_AS"})") !=
+               std::string::npos);
     BOOST_TEST(rl.find(R"({"hard":32,"soft":32,"type":"RLIMIT_NPROC"})") != std::string::npos);
     BOOST_TEST(s["linux"]["resources"]["memory"]["limit"] == (64ll + 256) << 20);
     BOOST_TEST(s["linux"]["resources"]["pids"]["limit"] == 32 + 192);
@@ -98,7 +99,9 @@ BOOST_AUTO_TEST_CASE(a_profile_that_allows_by_default_is_refused) {
     auto dir = cptest::make_temp_dir("seccomp");
     std::string path = dir + "/p.json";
     FILE* f = std::fopen(path.c_str(), "w");
-    std::fputs(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})", f);
+    std::fputs(
+        R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})",
+        f);
     std::fclose(f);
     BOOST_TEST(!load_sandbox_seccomp(path).ok());
 }

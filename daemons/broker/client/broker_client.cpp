@@ -72,9 +72,9 @@ Result<RunResult> BrokerClient::run(const RunRequest& request,
     Request req{Verb::Run, request, {}};
     CP_TRY(send(req));
     // The time limit bounds the run; queueing may add to it, so wait generously.
-    auto limit = std::chrono::milliseconds(request.limits.timeout_ms.value_or(
-                     kMaxSkillLimits.timeout_ms)) +
-                 reply_timeout_;
+    auto limit =
+        std::chrono::milliseconds(request.limits.timeout_ms.value_or(kMaxSkillLimits.timeout_ms)) +
+        reply_timeout_;
     for (;;) {
         auto j = receive(limit);
         if (!j) return std::move(j).error();
@@ -85,7 +85,8 @@ Result<RunResult> BrokerClient::run(const RunRequest& request,
         }
         if (type == "result") return run_result_from_json(*j);
         if (type == "error")
-            return make_error(Errc::Protocol, "broker refused: " + j->value("message", std::string()));
+            return make_error(Errc::Protocol,
+                              "broker refused: " + j->value("message", std::string()));
         return make_error(Errc::Protocol, "unexpected '" + type + "' reply to run");
     }
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/fd.hpp"
-#include "common/unix_socket.hpp"
 #include "common/result.hpp"
+#include "common/unix_socket.hpp"
 #include "daemons/broker/protocol.hpp"
 
 namespace closedpaw::broker {
@@ -18,7 +18,7 @@ namespace closedpaw::broker {
 inline constexpr const char* kDefaultBrokerSocket = "/run/closedpaw/broker.sock";
 
 class BrokerClient {
-public:
+  public:
     // Connects; call hello() before anything else (the broker closes the connection otherwise).
     static Result<BrokerClient> connect(const std::string& socket_path = kDefaultBrokerSocket);
     // connect() followed by hello().
@@ -39,7 +39,7 @@ public:
     // How long to wait for any one reply; a run adds its own time limit on top.
     void set_reply_timeout(std::chrono::milliseconds t) { reply_timeout_ = t; }
 
-private:
+  private:
     explicit BrokerClient(UniqueFd fd) : fd_(std::move(fd)) {}
     Result<void> send(const Request& request);
     Result<nlohmann::json> receive(std::chrono::milliseconds timeout);

@@ -2,10 +2,10 @@
 // request on stdin, one OperationResult on stdout) and each operation tries to break out of
 // the sandbox, reporting exactly what happened (errno names) so the tests can assert that
 // every attempt failed, and why. Statically linked: the bundle holds nothing else.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -31,28 +30,47 @@ namespace {
 
 std::string errname(int e) {
     switch (e) {
-        case EPERM: return "EPERM";
-        case EACCES: return "EACCES";
-        case ENOENT: return "ENOENT";
-        case EROFS: return "EROFS";
-        case EAGAIN: return "EAGAIN";
-        case ENOMEM: return "ENOMEM";
-        case ENETUNREACH: return "ENETUNREACH";
-        case ECONNREFUSED: return "ECONNREFUSED";
-        case EINVAL: return "EINVAL";
-        case ETXTBSY: return "ETXTBSY";
-        case ENOSYS: return "ENOSYS";
-        case EBADF: return "EBADF";
-        case EISDIR: return "EISDIR";
-        case ETIMEDOUT: return "ETIMEDOUT";
-        case EHOSTUNREACH: return "EHOSTUNREACH";
-        case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-        default: return "errno " + std::to_string(e);
+        case EPERM:
+            return "EPERM";
+        case EACCES:
+            return "EACCES";
+        case ENOENT:
+            return "ENOENT";
+        case EROFS:
+            return "EROFS";
+        case EAGAIN:
+            return "EAGAIN";
+        case ENOMEM:
+            return "ENOMEM";
+        case ENETUNREACH:
+            return "ENETUNREACH";
+        case ECONNREFUSED:
+            return "ECONNREFUSED";
+        case EINVAL:
+            return "EINVAL";
+        case ETXTBSY:
+            return "ETXTBSY";
+        case ENOSYS:
+            return "ENOSYS";
+        case EBADF:
+            return "EBADF";
+        case EISDIR:
+            return "EISDIR";
+        case ETIMEDOUT:
+            return "ETIMEDOUT";
+        case EHOSTUNREACH:
+            return "EHOSTUNREACH";
+        case EADDRNOTAVAIL:
+            return "EADDRNOTAVAIL";
+        default:
+            return "errno " + std::to_string(e);
     }
 }
 
 // "ok" or the errno name of a failed call.
-std::string outcome(long rc) { return rc >= 0 ? "ok" : errname(errno); }
+std::string outcome(long rc) {
+    return rc >= 0 ? "ok" : errname(errno);
+}
 
 json try_read(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -60,7 +78,8 @@ json try_read(const std::string& path) {
     char buf[256];
     ssize_t n = ::read(fd, buf, sizeof buf);
     ::close(fd);
-    return {{"path", path}, {"result", n >= 0 ? "read" : errname(errno)},
+    return {{"path", path},
+            {"result", n >= 0 ? "read" : errname(errno)},
             {"content", n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : ""}};
 }
 
@@ -87,7 +106,7 @@ json op_write_root() {
     out.push_back({{"path", "mkdir /newdir"}, {"result", outcome(::mkdir("/newdir", 0755))}});
     out.push_back({{"path", "unlink /attacker"}, {"result", outcome(::unlink("/attacker"))}});
     out.push_back(try_write("/workspace/not-allowed", O_WRONLY | O_CREAT));  // writes = false
-    out.push_back(try_write("/tmp/scratch", O_WRONLY | O_CREAT));  // control: tmpfs works
+    out.push_back(try_write("/tmp/scratch", O_WRONLY | O_CREAT));            // control: tmpfs works
     return out;
 }
 
@@ -147,8 +166,8 @@ json op_fds() {
         long fd = std::strtol(e->d_name, &end, 10);
         if (end == e->d_name || *end != '\0' || fd == self) continue;
         char target[512] = {};
-        ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), target,
-                               sizeof target - 1);
+        ssize_t n =
+            ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), target, sizeof target - 1);
         fds.push_back({{"fd", fd}, {"target", n > 0 ? std::string(target) : ""}});
     }
     ::closedir(d);
@@ -195,6 +214,30 @@ json op_memory(const json& p) {
     return {{"allocated_mb", got}, {"error", error}};
 }
 
+// Many processes, each under its own RLIMIT_AS, together past the sandbox's cgroup limit.
+json op_memory_children(const json& p) {
+    int n = p.value("children", 8);
+    std::size_t mb = p.value("mb", std::size_t{40});
+    int started = 0;
+    for (int i = 0; i < n; ++i) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            std::vector<char*> keep;
+            for (std::size_t k = 0; k < mb; ++k) {
+                char* block = static_cast<char*>(std::malloc(1 << 20));
+                if (block == nullptr) break;
+                std::memset(block, 0x5a, 1 << 20);
+                keep.push_back(block);
+            }
+            ::pause();
+            ::_exit(0);
+        }
+        if (pid > 0) ++started;
+    }
+    ::sleep(static_cast<unsigned>(p.value("hold_s", 3)));
+    return {{"children", started}, {"survived", true}};
+}
+
 json op_syscalls() {
     json out;
     errno = 0;
@@ -222,7 +265,10 @@ json op_write_workspace(const json& p) {
 }  // namespace
 
 int main() {
-    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::string input;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(0, buf, sizeof buf)) > 0;)
+        input.append(buf, static_cast<std::size_t>(n));
     json req = json::parse(input, nullptr, false);
     if (req.is_discarded()) {
         std::cout << R"({"success":false,"data":null,"error":"bad request","path":null})";
@@ -232,7 +278,8 @@ int main() {
     const json params = req.value("params", json::object());
     json data;
     if (op == "echo") {
-        data = {{"params", params}, {"settings", req.value("settings", json::object())},
+        data = {{"params", params},
+                {"settings", req.value("settings", json::object())},
                 {"argv1_is_workspace", true}};
     } else if (op == "read_files") {
         data = op_read_files(params);
@@ -250,6 +297,8 @@ int main() {
         data = op_forkbomb(params);
     } else if (op == "memory") {
         data = op_memory(params);
+    } else if (op == "memory_children") {
+        data = op_memory_children(params);
     } else if (op == "syscalls") {
         data = op_syscalls();
     } else if (op == "write_workspace") {
@@ -259,11 +308,13 @@ int main() {
         data = "woke";
     } else if (op == "spin") {
         volatile unsigned long x = 0;
-        for (;;) ++x;
+        for (;;) x = x + 1;
     } else if (op == "flood") {
         std::string chunk(65536, 'A');
         for (int i = 0; i < params.value("chunks", 64); ++i) std::cout << chunk;
         return 0;
+    } else if (op == "big_reply") {
+        data = std::string(params.value("bytes", 900000), 'b');  // a valid, large reply
     } else if (op == "garbage") {
         std::cout << "this is { not json";
         return 0;
@@ -274,11 +325,19 @@ int main() {
         std::cerr << "exiting as asked\n";
         return params.value("code", 3);
     } else {
-        std::cout << json{{"success", false}, {"data", nullptr}, {"error", "unknown op"},
-                          {"path", nullptr}}.dump();
+        std::cout << json{
+            {"success", false},
+            {"data", nullptr},
+            {"error", "unknown op"},
+            {"path",
+             nullptr}}.dump();
         return 2;
     }
-    std::cout << json{{"success", true}, {"data", data}, {"error", nullptr}, {"path", nullptr},
-                      {"audit", {{"operation", op}}}}.dump();
+    std::cout << json{{"success", true},
+                      {"data", data},
+                      {"error", nullptr},
+                      {"path", nullptr},
+                      {"audit", {{"operation", op}}}}
+                     .dump();
     return 0;
 }
