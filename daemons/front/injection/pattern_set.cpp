@@ -30,9 +30,10 @@ Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy
     std::vector<unsigned int> ids;
     for (std::size_t i = 0; i < policy.patterns.size(); ++i) {
         expressions.push_back(policy.patterns[i].regex.c_str());
-        // Views are case-folded already; CASELESS also covers upper-case in a pattern.
+        // Views are case-folded already; CASELESS also covers upper-case in a pattern. Byte
+        // mode (no HS_FLAG_UTF8): patterns spell non-ASCII letters as literals, never in classes.
         // SINGLEMATCH: one report per pattern is all the scorer uses.
-        flags.push_back(HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH);
+        flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
         ids.push_back(static_cast<unsigned int>(i));
     }
     auto set = std::unique_ptr<PatternSet>(new PatternSet());
