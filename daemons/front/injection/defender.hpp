@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ const char* mode_name(Mode mode) noexcept;
 const char* level_name(Level level) noexcept;
 // "input"/"output" -> Mode; anything else is InvalidArgument.
 Result<Mode> parse_mode(std::string_view name);
+inline std::ostream& operator<<(std::ostream& os, Level level) { return os << level_name(level); }
+inline std::ostream& operator<<(std::ostream& os, Mode mode) { return os << mode_name(mode); }
 
 struct Verdict {
     bool flagged = false;
