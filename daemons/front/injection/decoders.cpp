@@ -1,5 +1,6 @@
 #include "decoders.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -32,17 +33,37 @@ int hex_value(unsigned char c) {
 
 bool is_alpha_ascii(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// Decoded bytes count as text when nearly all of them are printable ASCII or UTF-8
-// continuation/lead bytes and they hold at least a few letters.
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4;
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    }
+    return n;
+}
+
+// Decoded bytes count as text when they are valid UTF-8, nearly all printable, and at least
+// a third of them letters: random bytes, hashes and keys fail this.
 bool reads_as_text(std::string_view bytes) {
     if (bytes.size() < 4) return false;
     std::size_t printable = 0;
     std::size_t letters = 0;
-    for (unsigned char c : bytes) {
-        if ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c >= 0x80) ++printable;
-        if (is_alpha_ascii(c) || c >= 0x80) ++letters;
+    for (std::size_t i = 0; i < bytes.size();) {
+        const std::size_t n = utf8_sequence(bytes, i);
+        if (n == 0) return false;
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (n > 1 || (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') printable += n;
+        if (n > 1 || is_alpha_ascii(c)) letters += n;
+        i += n;
     }
-    return printable * 100 >= bytes.size() * 95 && letters * 2 >= bytes.size() / 2 && letters >= 3;
+    return printable * 100 >= bytes.size() * 95 && letters * 3 >= bytes.size() && letters >= 3;
 }
 
 std::string decode_base64(std::string_view run) {
@@ -70,14 +91,27 @@ public:
     explicit Scanner(std::string_view text) : s_(text) {}
 
     std::string run() {
+        // Walk tokens of the base64 alphabet; only tokens that could start an encoding are
+        // handed to the recognisers, so ordinary words cost one comparison each.
         std::size_t i = 0;
         while (i < s_.size()) {
-            std::size_t next = i;
-            if (at_token_start(i) &&
-                (try_binary(i, &next) || try_hex(i, &next) || try_base64(i, &next))) {
-                i = next;
-            } else {
+            if (base64_value(static_cast<unsigned char>(s_[i])) < 0 && s_[i] != '\\') {
                 ++i;
+                continue;
+            }
+            std::size_t end = i;
+            while (end < s_.size() && base64_value(static_cast<unsigned char>(s_[end])) >= 0) ++end;
+            const std::size_t len = end - i;
+            std::size_t next = i;
+            const bool maybe_binary = len == 8 && (s_[i] == '0' || s_[i] == '1');
+            const bool maybe_hex = s_[i] == '\\' || len == 2 || len >= 2 * kMinHexBytes ||
+                                   (len >= 4 && s_[i] == '0' && (s_[i + 1] | 0x20) == 'x');
+            if (at_token_start(i) &&
+                ((maybe_binary && try_binary(i, &next)) || (maybe_hex && try_hex(i, &next)) ||
+                 (len >= kMinBase64Run && try_base64(i, &next)))) {
+                i = std::max(next, i + 1);
+            } else {
+                i = std::max(end, i + 1);
             }
         }
         percent_decode();
@@ -246,7 +280,37 @@ std::string decode_embedded(std::string_view clean) {
     return all;
 }
 
+namespace {
+
+// True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
+// separators: the only case join_spaced_letters rewrites. No allocation.
+bool has_spaced_run(std::string_view t) {
+    std::size_t run = 0;
+    std::size_t gap = 0;
+    bool prev_alnum = false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const auto c = static_cast<unsigned char>(t[i]);
+        const bool alpha = is_alpha_ascii(c);
+        const bool single = alpha && !prev_alnum &&
+                            (i + 1 == t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[i + 1])));
+        if (single && (run == 0 || (gap >= 1 && gap <= 3))) {
+            if (++run >= kMinSpacedLetters) return true;
+            gap = 0;
+        } else if (!alpha && (c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '/')) {
+            ++gap;
+        } else {
+            run = single ? 1 : 0;
+            gap = 0;
+        }
+        prev_alnum = alpha || (c >= '0' && c <= '9');
+    }
+    return false;
+}
+
+}  // namespace
+
 std::optional<std::string> join_spaced_letters(std::string_view t) {
+    if (!has_spaced_run(t)) return std::nullopt;
     std::string out;
     out.reserve(t.size());
     bool changed = false;
@@ -302,7 +366,7 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
 }
 
 std::optional<std::string> unleet(std::string_view t) {
-    std::string out(t);
+    std::string out;
     bool changed = false;
     std::size_t i = 0;
     while (i < t.size()) {
@@ -332,6 +396,7 @@ std::optional<std::string> unleet(std::string_view t) {
         // "2024" or "$5").
         leet -= trailing;
         if (leet > 0 && letters >= 2 && letters >= leet) {
+            if (out.empty()) out.assign(t);  // copy only once a word needs rewriting
             for (std::size_t k = i; k < j - trailing; ++k) {
                 const auto d = static_cast<unsigned char>(t[k]);
                 if (is_leet_char(d)) out[k] = kLeet[d];

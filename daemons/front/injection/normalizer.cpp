@@ -55,21 +55,25 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
     bool prev_letter = false;
     std::size_t pending_invisible = 0;  // invisibles seen since the last visible character
     int32_t i = 0;
+    auto plain_ascii = [](uint8_t b) { return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t' || b == '\r'; };
+    auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
-        // ASCII fast path: most text is ASCII and needs no Unicode lookups.
-        if (s[i] < 0x80) {
-            const char c = static_cast<char>(s[i++]);
-            const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-            if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-                continue;
-            }
-            if (c == 0x7F) continue;
-            if (letter && prev_letter && invisible_in_words != nullptr) {
+        // ASCII fast path: copy a run of printable ASCII at once.
+        if (plain_ascii(s[i])) {
+            int32_t j = i;
+            while (j < length && plain_ascii(s[j])) ++j;
+            if (pending_invisible > 0 && prev_letter && ascii_letter(s[i]) &&
+                invisible_in_words != nullptr) {
                 *invisible_in_words += pending_invisible;
             }
             pending_invisible = 0;
-            prev_letter = letter;
-            out.push_back(c);
+            out.append(reinterpret_cast<const char*>(s + i), static_cast<std::size_t>(j - i));
+            prev_letter = ascii_letter(s[j - 1]);
+            i = j;
+            continue;
+        }
+        if (s[i] < 0x80) {  // an ASCII control character: dropped
+            ++i;
             continue;
         }
         UChar32 c = 0;
@@ -129,9 +133,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
     if (is_ascii(clean_utf8)) {
         // NFKC is the identity on ASCII and case folding is tolower.
         std::string out(clean_utf8);
-        for (char& c : out) {
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        }
+        for (char& c : out) c = static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
         return out;
     }
     UErrorCode status = U_ZERO_ERROR;
