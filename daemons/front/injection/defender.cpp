@@ -94,8 +94,10 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     if (!n.tags.empty()) {
         extra.emplace_back(View::Tags, normalizer_->fold(strip_invisible(n.tags)));
     }
-    if (auto joined = join_spaced_letters(n.text)) {
-        extra.emplace_back(View::Despaced, std::move(*joined));
+    // Joined from the clean text: collapsing blanks in the text view would erase the wider
+    // gaps that mark word ends in "i g n o r e   a l l".
+    if (auto joined = join_spaced_letters(n.clean)) {
+        extra.emplace_back(View::Despaced, normalizer_->fold(*joined));
     }
     if (auto plain = unleet(n.text)) extra.emplace_back(View::Leet, std::move(*plain));
 

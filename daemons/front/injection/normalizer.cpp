@@ -13,6 +13,8 @@ namespace {
 constexpr UChar32 kReplacement = 0xFFFD;
 constexpr UChar32 kTagFirst = 0xE0000;
 constexpr UChar32 kTagLast = 0xE007F;
+constexpr UChar32 kSkeletonCacheFirst = 0x80;
+constexpr UChar32 kSkeletonCacheEnd = 0x3000;
 
 bool is_ascii(std::string_view s) {
     for (unsigned char c : s) {
@@ -116,7 +118,32 @@ Normalizer::Normalizer() {
     if (U_FAILURE(status)) {
         init_error_ = std::string("ICU spoof checker: ") + u_errorName(status);
         spoof_ = nullptr;
+        return;
     }
+    bmp_skeletons_.resize(static_cast<std::size_t>(kSkeletonCacheEnd - kSkeletonCacheFirst));
+    for (UChar32 c = kSkeletonCacheFirst; c < kSkeletonCacheEnd; ++c) {
+        char buf[U8_MAX_LENGTH];
+        int32_t n = 0;
+        UBool error = false;
+        U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
+        if (error) continue;
+        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] = skeleton_of(buf, n);
+    }
+}
+
+std::string Normalizer::skeleton_of(const char* utf8, int32_t length) const {
+    char skeleton[32];
+    UErrorCode status = U_ZERO_ERROR;
+    const int32_t n =
+        uspoof_getSkeletonUTF8(spoof_, 0, utf8, length, skeleton, sizeof skeleton, &status);
+    if (U_FAILURE(status) || n <= 0 || n >= static_cast<int32_t>(sizeof skeleton)) return {};
+    std::string out(skeleton, static_cast<std::size_t>(n));
+    for (char& b : out) {
+        const auto u = static_cast<unsigned char>(b);
+        if (u >= 0x80 || u < 0x20) return {};
+        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+    }
+    return out;
 }
 
 Normalizer::~Normalizer() {
@@ -129,11 +156,29 @@ bool Normalizer::ok(std::string* why) const {
     return false;
 }
 
+namespace {
+
+// Runs of spaces and tabs become one space, so patterns can spell phrases with plain spaces.
+void collapse_blanks(std::string& s) {
+    std::size_t w = 0;
+    bool blank = false;
+    for (char c : s) {
+        const bool is_blank = c == ' ' || c == '\t';
+        if (is_blank && blank) continue;
+        s[w++] = is_blank ? ' ' : c;
+        blank = is_blank;
+    }
+    s.resize(w);
+}
+
+}  // namespace
+
 std::string Normalizer::fold(std::string_view clean_utf8) const {
     if (is_ascii(clean_utf8)) {
         // NFKC is the identity on ASCII and case folding is tolower.
         std::string out(clean_utf8);
         for (char& c : out) c = static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
+        collapse_blanks(out);
         return out;
     }
     UErrorCode status = U_ZERO_ERROR;
@@ -147,7 +192,8 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
                             sink, nullptr, status);
     }
     // The constructor checked the data; a failure here leaves the clean text to be matched.
-    if (U_FAILURE(status)) return std::string(clean_utf8);
+    if (U_FAILURE(status)) out.assign(clean_utf8);
+    collapse_blanks(out);
     return out;
 }
 
@@ -176,21 +222,15 @@ std::optional<std::string> Normalizer::fold_confusables(std::string_view text) c
         U8_NEXT(s, i, length, c);
         const char* piece = text.data() + start;
         const int32_t piece_len = i - start;
-        char skeleton[32];
-        UErrorCode status = U_ZERO_ERROR;
-        const int32_t n =
-            uspoof_getSkeletonUTF8(spoof_, 0, piece, piece_len, skeleton, sizeof skeleton, &status);
-        bool replace = U_SUCCESS(status) && n > 0 && n < static_cast<int32_t>(sizeof skeleton);
-        for (int32_t k = 0; replace && k < n; ++k) {
-            const auto b = static_cast<unsigned char>(skeleton[k]);
-            if (b >= 0x80 || b < 0x20) replace = false;
+        std::string computed;
+        const std::string* skeleton = &computed;
+        if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
+            skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
+        } else if (c >= 0) {
+            computed = skeleton_of(piece, piece_len);
         }
-        if (replace && c >= 0) {
-            for (int32_t k = 0; k < n; ++k) {
-                char b = skeleton[k];
-                if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-                out.push_back(b);
-            }
+        if (!skeleton->empty()) {
+            out += *skeleton;
             changed = true;
         } else {
             out.append(piece, static_cast<std::size_t>(piece_len));

@@ -5,7 +5,8 @@
 //             controls, soft hyphen), default-ignorables and Unicode tag characters removed;
 //             invalid UTF-8 replaced by U+FFFD. Case and compatibility forms are kept, so the
 //             decoders can still read base64.
-//   text      NFKC_Casefold(clean): full-width, ligatures, mathematical letters, case folded.
+//   text      NFKC_Casefold(clean): full-width, ligatures, mathematical letters, case folded;
+//             runs of blanks collapsed to one space.
 //   skeleton  text with each non-ASCII code point whose UTS #39 skeleton is ASCII replaced by
 //             it (Cyrillic "о", Greek "ι"...). ASCII itself is left alone: its skeletons turn
 //             "m" into "rn", which would break ordinary words.
@@ -13,9 +14,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct USpoofChecker;
 
@@ -46,7 +49,13 @@ public:
     std::optional<std::string> fold_confusables(std::string_view text) const;
 
 private:
+    // The ASCII skeleton of one code point, or "" when it has none (computed with ICU).
+    std::string skeleton_of(const char* utf8, int32_t length) const;
+
     USpoofChecker* spoof_ = nullptr;
+    // skeleton_of() for U+0080..U+2FFF (Greek, Cyrillic, Armenian, symbols...), filled once at
+    // construction so the common homoglyphs cost a table lookup instead of an ICU call.
+    std::vector<std::string> bmp_skeletons_;
     std::string init_error_;
 };
 

@@ -39,9 +39,10 @@ BOOST_AUTO_TEST_CASE(bidi_controls_are_removed_and_counted) {
     BOOST_TEST(n.bidi_controls == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(controls_are_dropped_but_newlines_and_tabs_kept) {
-    const auto n = normalizer().normalize(std::string("a\x01" "b\x7F" "c\td\ne\0f", 11));
-    BOOST_TEST(n.text == "abc\td\nef");
+BOOST_AUTO_TEST_CASE(controls_are_dropped_newlines_kept_and_blanks_collapsed_in_the_text_view) {
+    const auto n = normalizer().normalize(std::string("a\x01" "b\x7F" "c\t d\ne\0f", 12));
+    BOOST_TEST(n.clean == "abc\t d\nef");
+    BOOST_TEST(n.text == "abc d\nef");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_the_replacement_character) {
