@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstddef>
 
 namespace closedpaw::injection {
 
@@ -15,14 +16,19 @@ constexpr std::size_t kMinPercentEscapes = 3;
 constexpr std::size_t kMinSpacedLetters = 4;
 constexpr int kDecodeRounds = 2;
 
-int base64_value(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
+constexpr std::array<int8_t, 256> make_base64_table() {
+    std::array<int8_t, 256> t{};
+    for (auto& v : t) v = -1;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'A');
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'a' + 26);
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - '0' + 52);
+    t['+'] = t['-'] = 62;  // standard and URL-safe alphabets
+    t['/'] = t['_'] = 63;
+    return t;
 }
+constexpr std::array<int8_t, 256> kBase64 = make_base64_table();
+
+inline int base64_value(unsigned char c) { return kBase64[c]; }
 
 int hex_value(unsigned char c) {
     if (c >= '0' && c <= '9') return c - '0';
