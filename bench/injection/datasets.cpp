@@ -94,8 +94,8 @@ std::vector<LabelledSet> load_dev_sets(const std::string& dir) {
     }
 
     LabelledSet attacks{"BIPIA attacks alone", true, Mode::Output, "0%", true, {}};
-    for (const char* file : {"/injection-dev/text_attack_train.json",
-                             "/injection-dev/code_attack_train.json"}) {
+    for (const char* file :
+         {"/injection-dev/text_attack_train.json", "/injection-dev/code_attack_train.json"}) {
         const nlohmann::json doc = read_json(dir + file);  // items() must not outlive it
         for (const auto& [category, list] : doc.items()) {
             for (const auto& attack : list) {
@@ -107,7 +107,8 @@ std::vector<LabelledSet> load_dev_sets(const std::string& dir) {
     std::vector<std::string> emails;
     {
         std::ifstream in(dir + "/injection-dev/email_train.jsonl");
-        if (!in) throw std::runtime_error("cannot read " + dir + "/injection-dev/email_train.jsonl");
+        if (!in)
+            throw std::runtime_error("cannot read " + dir + "/injection-dev/email_train.jsonl");
         std::string line;
         while (std::getline(in, line)) {
             if (line.empty()) continue;
@@ -120,7 +121,8 @@ std::vector<LabelledSet> load_dev_sets(const std::string& dir) {
     const char* where_names[] = {"start", "middle", "end"};
     for (std::size_t i = 0; i < attacks.samples.size(); ++i) {
         for (int where = 0; where < 3; ++where) {
-            const std::string& email = emails[(i * 3 + static_cast<std::size_t>(where)) % emails.size()];
+            const std::string& email =
+                emails[(i * 3 + static_cast<std::size_t>(where)) % emails.size()];
             inserted.samples.push_back({insert_attack(email, attacks.samples[i].text, where),
                                         attacks.samples[i].tag + "@" + where_names[where]});
         }
@@ -148,8 +150,8 @@ std::vector<LabelledSet> load_dev_sets(const std::string& dir) {
 
     LabelledSet mitre{"MITRE-FRR", false, Mode::Input, "0.1%", true, {}};
     for (const auto& row : read_json(dir + "/benign-dev/mitre_frr.json")) {
-        mitre.samples.push_back({row.at("mutated_prompt").get<std::string>(),
-                                 row.value("attack_type", std::string())});
+        mitre.samples.push_back(
+            {row.at("mutated_prompt").get<std::string>(), row.value("attack_type", std::string())});
     }
 
     LabelledSet clean{"Clean e-mails", false, Mode::Output, "8%", true, {}};

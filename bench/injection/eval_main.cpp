@@ -39,7 +39,8 @@ double rate_at(const Scored& s, double threshold) {
 double flagged_rate(const Scored& s) {
     std::size_t n = 0;
     for (const Verdict& v : s.verdicts) n += v.flagged ? 1 : 0;
-    return s.verdicts.empty() ? 0.0 : static_cast<double>(n) / static_cast<double>(s.verdicts.size());
+    return s.verdicts.empty() ? 0.0
+                              : static_cast<double>(n) / static_cast<double>(s.verdicts.size());
 }
 
 // The lowest score threshold at which at most kTargetFpr of the pooled benign texts flag.
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
     std::vector<Scored> scored;
     for (const LabelledSet& set : sets) {
         Scored s{&set, {}};
-        for (const Sample& sample : set.samples) s.verdicts.push_back(defender->scan(sample.text, set.mode));
+        for (const Sample& sample : set.samples)
+            s.verdicts.push_back(defender->scan(sample.text, set.mode));
         scored.push_back(std::move(s));
     }
 
@@ -113,13 +115,16 @@ int main(int argc, char** argv) {
     std::printf("Prompt-injection defender on %s\n", datasets.c_str());
     std::printf("policy %s: %zu patterns in %zu categories\n\n", policy.c_str(),
                 defender->pattern_count(), defender->category_count());
-    std::printf("| set | mode | n | kind | ours, shipped thresholds | ours at FPR<=1%% threshold (%.3f) | original |\n",
-                threshold);
+    std::printf(
+        "| set | mode | n | kind | ours, shipped thresholds | ours at FPR<=1%% threshold (%.3f) | "
+        "original |\n",
+        threshold);
     std::printf("|---|---|---:|---|---:|---:|---:|\n");
     for (const Scored& s : scored) {
         std::printf("| %s | %s | %zu | %s | %.1f%% | %.1f%% | %s |\n", s.set->name.c_str(),
                     mode_name(s.set->mode), s.verdicts.size(), s.set->positive ? "TPR" : "FPR",
-                    100.0 * flagged_rate(s), 100.0 * rate_at(s, threshold), s.set->original.c_str());
+                    100.0 * flagged_rate(s), 100.0 * rate_at(s, threshold),
+                    s.set->original.c_str());
     }
     std::size_t benign_n = 0;
     std::size_t benign_flagged = 0;
@@ -128,9 +133,10 @@ int main(int argc, char** argv) {
         benign_n += s.verdicts.size();
         for (const Verdict& v : s.verdicts) benign_flagged += v.flagged ? 1 : 0;
     }
-    std::printf("\npooled benign (XSTest safe + MITRE-FRR + clean e-mails): %zu texts, FPR %.2f%% at the "
-                "shipped thresholds\n",
-                benign_n, 100.0 * static_cast<double>(benign_flagged) / static_cast<double>(benign_n));
+    std::printf(
+        "\npooled benign (XSTest safe + MITRE-FRR + clean e-mails): %zu texts, FPR %.2f%% at the "
+        "shipped thresholds\n",
+        benign_n, 100.0 * static_cast<double>(benign_flagged) / static_cast<double>(benign_n));
     std::printf("threshold for pooled FPR <= 1%%: score >= %.4f\n", threshold);
 
     // The lowest threshold that keeps every benign set (not just the pool) at or below 1%.

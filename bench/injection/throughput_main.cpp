@@ -2,8 +2,8 @@
 // for 1 MiB adversarial inputs (worst case must stay linear) and the compiled pattern set's size.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <random>
 #include <string>
@@ -56,13 +56,15 @@ std::vector<Adversarial> adversarial_inputs() {
     return {
         {"base64-like run", base64_run},
         {"repeated \"<|\"", repeat_to("<|", kAdversarialBytes)},
-        {"nested delimiters", repeat_to("<|im_start|><<SYS>>[INST]<system><!--", kAdversarialBytes)},
+        {"nested delimiters",
+         repeat_to("<|im_start|><<SYS>>[INST]<system><!--", kAdversarialBytes)},
         {"unclosed \"<\" tags", repeat_to("< system mode ", kAdversarialBytes)},
         {"spaced letters", repeat_to("i g n o r e ", kAdversarialBytes)},
         {"hex pairs", hex_pairs},
         {"binary groups", repeat_to("01000001 ", kAdversarialBytes)},
         {"percent escapes", repeat_to("%41%42", kAdversarialBytes)},
-        {"repeated override verbs", repeat_to("ignore all the previous previous ", kAdversarialBytes)},
+        {"repeated override verbs",
+         repeat_to("ignore all the previous previous ", kAdversarialBytes)},
         {"leetspeak words", repeat_to("1gn0r3 pr3v10u5 ", kAdversarialBytes)},
         {"zero-width and bidi", zero_width},
         {"one long line of 'a'", std::string(kAdversarialBytes, 'a')},
@@ -127,20 +129,23 @@ int main(int argc, char** argv) {
     const double mb = static_cast<double>(bytes) * passes / 1e6;
     std::printf("Pooled dev sets: %zu texts, %.2f MB per pass, %d passes in %.2f s, one thread\n",
                 texts, static_cast<double>(bytes) / 1e6, passes, seconds);
-    std::printf("throughput: %.1f MB/s, %.0f texts/s wall clock; %.1f MB/s, %.0f texts/s of CPU "
-                "time (original: about 3 MB/s)\n",
-                mb / seconds, static_cast<double>(texts) * passes / seconds, mb / cpu_seconds,
-                static_cast<double>(texts) * passes / cpu_seconds);
+    std::printf(
+        "throughput: %.1f MB/s, %.0f texts/s wall clock; %.1f MB/s, %.0f texts/s of CPU "
+        "time (original: about 3 MB/s)\n",
+        mb / seconds, static_cast<double>(texts) * passes / seconds, mb / cpu_seconds,
+        static_cast<double>(texts) * passes / cpu_seconds);
     if (cpu_seconds < 0.8 * seconds) {
-        std::printf("note: the process got %.0f%% of a CPU; other load on this machine slows the "
-                    "wall-clock figures\n",
-                    100.0 * cpu_seconds / seconds);
+        std::printf(
+            "note: the process got %.0f%% of a CPU; other load on this machine slows the "
+            "wall-clock figures\n",
+            100.0 * cpu_seconds / seconds);
     }
 
     std::printf("\n1 MiB adversarial inputs (best / worst of %d runs, mode output):\n",
                 kAdversarialRuns);
-    std::printf("| input | best ms | worst ms | MB/s | flagged | 2 MiB / 1 MiB time |\n"
-                "|---|---:|---:|---:|---|---:|\n");
+    std::printf(
+        "| input | best ms | worst ms | MB/s | flagged | 2 MiB / 1 MiB time |\n"
+        "|---|---:|---:|---:|---|---:|\n");
     for (const auto& adv : adversarial_inputs()) {
         double best = 1e9;
         double worst = 0.0;
@@ -166,8 +171,9 @@ int main(int argc, char** argv) {
                     static_cast<double>(adv.text.size()) / 1e6 / (best / 1e3),
                     flagged ? "yes" : "no", best_doubled / best);
     }
-    std::printf("\ncompiled pattern set: %zu patterns, %zu categories, %zu bytes (Hyperscan "
-                "database + one scratch space)\n",
-                defender->pattern_count(), defender->category_count(), defender->compiled_bytes());
+    std::printf(
+        "\ncompiled pattern set: %zu patterns, %zu categories, %zu bytes (Hyperscan "
+        "database + one scratch space)\n",
+        defender->pattern_count(), defender->category_count(), defender->compiled_bytes());
     return sink == SIZE_MAX ? 1 : 0;  // keeps the scans from being optimised away
 }

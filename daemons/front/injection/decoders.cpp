@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 
 namespace closedpaw::injection {
 
 namespace {
 
-constexpr std::size_t kMinBase64Run = 16;   // shorter runs are words, ids and hashes
-constexpr std::size_t kMinHexBytes = 6;     // "deadbeef" is not a message
+constexpr std::size_t kMinBase64Run = 16;  // shorter runs are words, ids and hashes
+constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
 constexpr std::size_t kMinBinaryBytes = 4;
 constexpr std::size_t kMinPercentEscapes = 3;
 constexpr std::size_t kMinSpacedLetters = 4;
@@ -20,15 +20,19 @@ constexpr std::array<int8_t, 256> make_base64_table() {
     std::array<int8_t, 256> t{};
     for (auto& v : t) v = -1;
     for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'A');
-    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'a' + 26);
-    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - '0' + 52);
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'a' + 26);
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - '0' + 52);
     t['+'] = t['-'] = 62;  // standard and URL-safe alphabets
     t['/'] = t['_'] = 63;
     return t;
 }
 constexpr std::array<int8_t, 256> kBase64 = make_base64_table();
 
-inline int base64_value(unsigned char c) { return kBase64[c]; }
+inline int base64_value(unsigned char c) {
+    return kBase64[c];
+}
 
 int hex_value(unsigned char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -37,17 +41,23 @@ int hex_value(unsigned char c) {
     return -1;
 }
 
-bool is_alpha_ascii(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alpha_ascii(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 0;
     if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
     if (i + n > s.size()) return 0;
     for (std::size_t k = 1; k < n; ++k) {
         if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
@@ -93,7 +103,7 @@ std::string decode_base64(std::string_view run) {
 
 // One pass over text; each recogniser consumes what it decodes.
 class Scanner {
-public:
+  public:
     explicit Scanner(std::string_view text) : s_(text) {}
 
     std::string run() {
@@ -124,7 +134,7 @@ public:
         return std::move(out_);
     }
 
-private:
+  private:
     bool at_token_start(std::size_t i) const {
         return i == 0 || base64_value(static_cast<unsigned char>(s_[i - 1])) < 0;
     }
@@ -237,8 +247,9 @@ private:
             if (s_[i] == '%' && i + 2 < s_.size() &&
                 hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
                 hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
-                decoded.push_back(static_cast<char>(hex_value(static_cast<unsigned char>(s_[i + 1])) * 16 +
-                                                    hex_value(static_cast<unsigned char>(s_[i + 2]))));
+                decoded.push_back(
+                    static_cast<char>(hex_value(static_cast<unsigned char>(s_[i + 1])) * 16 +
+                                      hex_value(static_cast<unsigned char>(s_[i + 2]))));
                 i += 2;
             } else if (s_[i] == '+') {
                 decoded.push_back(' ');
@@ -272,7 +283,9 @@ constexpr std::array<char, 128> make_leet_table() {
 }
 constexpr std::array<char, 128> kLeet = make_leet_table();
 
-bool is_leet_char(unsigned char c) { return c < 128 && kLeet[c] != 0; }
+bool is_leet_char(unsigned char c) {
+    return c < 128 && kLeet[c] != 0;
+}
 
 }  // namespace
 
@@ -297,12 +310,14 @@ bool has_spaced_run(std::string_view t) {
     for (std::size_t i = 0; i < t.size(); ++i) {
         const auto c = static_cast<unsigned char>(t[i]);
         const bool alpha = is_alpha_ascii(c);
-        const bool single = alpha && !prev_alnum &&
-                            (i + 1 == t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[i + 1])));
+        const bool single =
+            alpha && !prev_alnum &&
+            (i + 1 == t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[i + 1])));
         if (single && (run == 0 || (gap >= 1 && gap <= 3))) {
             if (++run >= kMinSpacedLetters) return true;
             gap = 0;
-        } else if (!alpha && (c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '/')) {
+        } else if (!alpha && (c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' ||
+                              c == '|' || c == '/')) {
             ++gap;
         } else {
             run = single ? 1 : 0;

@@ -24,15 +24,22 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 
 }  // namespace
 
-const char* mode_name(Mode mode) noexcept { return mode == Mode::Input ? "input" : "output"; }
+const char* mode_name(Mode mode) noexcept {
+    return mode == Mode::Input ? "input" : "output";
+}
 
 const char* level_name(Level level) noexcept {
     switch (level) {
-        case Level::None: return "none";
-        case Level::Low: return "low";
-        case Level::Medium: return "medium";
-        case Level::High: return "high";
-        case Level::Critical: return "critical";
+        case Level::None:
+            return "none";
+        case Level::Low:
+            return "low";
+        case Level::Medium:
+            return "medium";
+        case Level::High:
+            return "high";
+        case Level::Critical:
+            return "critical";
     }
     return "none";
 }
@@ -70,9 +77,15 @@ Defender::Defender(Defender&&) noexcept = default;
 Defender& Defender::operator=(Defender&&) noexcept = default;
 Defender::~Defender() = default;
 
-std::size_t Defender::pattern_count() const { return patterns_->size(); }
-std::size_t Defender::category_count() const { return policy_->categories.size(); }
-std::size_t Defender::compiled_bytes() const { return patterns_->compiled_bytes(); }
+std::size_t Defender::pattern_count() const {
+    return patterns_->size();
+}
+std::size_t Defender::category_count() const {
+    return policy_->categories.size();
+}
+std::size_t Defender::compiled_bytes() const {
+    return patterns_->compiled_bytes();
+}
 
 Verdict Defender::scan(std::string_view text, Mode mode) const {
     Signals signals;

@@ -24,8 +24,12 @@ const char* mode_name(Mode mode) noexcept;
 const char* level_name(Level level) noexcept;
 // "input"/"output" -> Mode; anything else is InvalidArgument.
 Result<Mode> parse_mode(std::string_view name);
-inline std::ostream& operator<<(std::ostream& os, Level level) { return os << level_name(level); }
-inline std::ostream& operator<<(std::ostream& os, Mode mode) { return os << mode_name(mode); }
+inline std::ostream& operator<<(std::ostream& os, Level level) {
+    return os << level_name(level);
+}
+inline std::ostream& operator<<(std::ostream& os, Mode mode) {
+    return os << mode_name(mode);
+}
 
 struct Verdict {
     bool flagged = false;
@@ -40,7 +44,7 @@ class PatternSet;
 class Normalizer;
 
 class Defender {
-public:
+  public:
     // Loads policy_dir/defender.toml and policy_dir/patterns.d/*.toml, validates them and
     // compiles the pattern set. Errors name the file, line and key.
     static Result<Defender> load(const std::string& policy_dir);
@@ -58,7 +62,7 @@ public:
     // Bytes held by the compiled pattern database (hs_database_size) and one scratch space.
     std::size_t compiled_bytes() const;
 
-private:
+  private:
     Defender(std::unique_ptr<PolicyData> policy, std::unique_ptr<PatternSet> patterns,
              std::unique_ptr<Normalizer> normalizer);
 

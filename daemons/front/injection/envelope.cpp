@@ -36,8 +36,9 @@ Result<std::string> random_nonce() {
 std::string clean_label(std::string_view s) {
     std::string out;
     for (char c : s.substr(0, 64)) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == ':' || c == '_' || c == '-' || c == '/';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == ':' || c == '_' || c == '-' ||
+                        c == '/';
         out.push_back(ok ? c : '_');
     }
     return out.empty() ? "unknown" : out;

@@ -57,7 +57,9 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
     bool prev_letter = false;
     std::size_t pending_invisible = 0;  // invisibles seen since the last visible character
     int32_t i = 0;
-    auto plain_ascii = [](uint8_t b) { return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t' || b == '\r'; };
+    auto plain_ascii = [](uint8_t b) {
+        return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t' || b == '\r';
+    };
     auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
         // ASCII fast path: copy a run of printable ASCII at once.
@@ -187,9 +189,9 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
     out.reserve(clean_utf8.size());
     icu::StringByteSink<std::string> sink(&out);
     if (U_SUCCESS(status)) {
-        nfkc->normalizeUTF8(0, icu::StringPiece(clean_utf8.data(),
-                                                static_cast<int32_t>(clean_utf8.size())),
-                            sink, nullptr, status);
+        nfkc->normalizeUTF8(
+            0, icu::StringPiece(clean_utf8.data(), static_cast<int32_t>(clean_utf8.size())), sink,
+            nullptr, status);
     }
     // The constructor checked the data; a failure here leaves the clean text to be matched.
     if (U_FAILURE(status)) out.assign(clean_utf8);

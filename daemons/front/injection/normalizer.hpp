@@ -33,7 +33,7 @@ struct Normalized {
 };
 
 class Normalizer {
-public:
+  public:
     Normalizer();
     ~Normalizer();
     Normalizer(const Normalizer&) = delete;
@@ -48,7 +48,7 @@ public:
     // The skeleton view, or nothing when no character changed.
     std::optional<std::string> fold_confusables(std::string_view text) const;
 
-private:
+  private:
     // The ASCII skeleton of one code point, or "" when it has none (computed with ICU).
     std::string skeleton_of(const char* utf8, int32_t length) const;
 

@@ -20,7 +20,7 @@ namespace closedpaw::injection {
 constexpr uint32_t kNoMatch = UINT32_MAX;
 
 class PatternSet {
-public:
+  public:
     // Compile errors name the pattern's file, line and key.
     static Result<std::unique_ptr<PatternSet>> compile(const PolicyData& policy);
     ~PatternSet();
@@ -34,7 +34,7 @@ public:
     std::size_t size() const { return count_; }
     std::size_t compiled_bytes() const;
 
-private:
+  private:
     PatternSet() = default;
     hs_scratch* acquire() const;
     void release(hs_scratch* s) const;

@@ -75,7 +75,8 @@ Result<void> load_categories(const TableView& root, PolicyData& p) {
         Category c;
         auto name = t.require_string("name");
         if (!name) return std::move(name).error();
-        if (!seen.insert(*name).second) return t.error("name", "duplicate category '" + *name + "'");
+        if (!seen.insert(*name).second)
+            return t.error("name", "duplicate category '" + *name + "'");
         c.name = *name;
         auto description = t.get_string("description");
         if (!description) return std::move(description).error();
@@ -105,10 +106,10 @@ Result<std::size_t> category_index(const PolicyData& p, const TableView& t, std:
 Result<void> load_scoring(const TableView& root, PolicyData& p) {
     auto t = require_table(root, "scoring");
     if (!t) return std::move(t).error();
-    CP_TRY(t->only_keys({"extra_pattern_bonus", "max_category_bonus", "density_weight",
-                         "density_cap", "edge_fraction", "edge_weight", "hidden_view_category",
-                         "hidden_view_weight", "invisible_weight", "invisible_min",
-                         "max_scan_bytes"}));
+    CP_TRY(
+        t->only_keys({"extra_pattern_bonus", "max_category_bonus", "density_weight", "density_cap",
+                      "edge_fraction", "edge_weight", "hidden_view_category", "hidden_view_weight",
+                      "invisible_weight", "invisible_min", "max_scan_bytes"}));
     struct Field {
         const char* key;
         double* dest;
@@ -142,8 +143,9 @@ Result<void> load_scoring(const TableView& root, PolicyData& p) {
     p.max_scan_bytes = static_cast<std::size_t>(**max_scan);
     // A weak signal on its own must stay below the flag threshold.
     if (p.invisible_weight >= p.flag_threshold()) {
-        return t->error("invisible_weight", "must stay below the flag threshold: a weak signal "
-                                            "may not flag text on its own");
+        return t->error("invisible_weight",
+                        "must stay below the flag threshold: a weak signal "
+                        "may not flag text on its own");
     }
     if (p.hidden_view_weight >= p.flag_threshold()) {
         return t->error("hidden_view_weight", "must stay below the flag threshold");
@@ -178,8 +180,8 @@ Result<void> load_pattern_file(const std::string& path, PolicyData& p) {
         }
         pat.regex = *regex;
         const Category& c = p.categories[pat.category];
-        const double strongest = pat.weight * max_view * p.edge_weight *
-                                 std::max(c.mode_weight[0], c.mode_weight[1]);
+        const double strongest =
+            pat.weight * max_view * p.edge_weight * std::max(c.mode_weight[0], c.mode_weight[1]);
         if (c.weak && strongest >= p.flag_threshold()) {
             return t.error("weight", "category '" + c.name +
                                          "' is weak: its patterns must stay below the flag "
@@ -196,12 +198,18 @@ Result<void> load_pattern_file(const std::string& path, PolicyData& p) {
 
 const char* view_name(View view) noexcept {
     switch (view) {
-        case View::Text: return "text";
-        case View::Skeleton: return "skeleton";
-        case View::Decoded: return "decoded";
-        case View::Tags: return "tags";
-        case View::Despaced: return "despaced";
-        case View::Leet: return "leet";
+        case View::Text:
+            return "text";
+        case View::Skeleton:
+            return "skeleton";
+        case View::Decoded:
+            return "decoded";
+        case View::Tags:
+            return "tags";
+        case View::Despaced:
+            return "despaced";
+        case View::Leet:
+            return "leet";
     }
     return "unknown";
 }
@@ -232,7 +240,8 @@ Result<PolicyData> load_policy(const std::string& dir) {
     std::set<std::string> ids;
     for (std::size_t i = 0; i < p.patterns.size(); ++i) {
         if (!ids.insert(p.patterns[i].id).second) {
-            return p.pattern_tables[i].error("id", "duplicate pattern id '" + p.patterns[i].id + "'");
+            return p.pattern_tables[i].error("id",
+                                             "duplicate pattern id '" + p.patterns[i].id + "'");
         }
     }
     return p;

@@ -19,21 +19,47 @@ struct Neutraliser {
 // special token, so a person still reads what was there.
 constexpr std::array<Neutraliser, 16> kTokens = {{
     {"<|", "<\xC2\xA6"},  // U+00A6 BROKEN BAR: <|im_start|>, <|eot_id|>, <|endoftext|>
-    {"|>", "\xC2\xA6" ">"},
+    {"|>",
+     "\xC2\xA6"
+     ">"},
     {"[inst]", "(INST)"},
     {"[/inst]", "(/INST)"},
-    {"<<sys>>", "\xC2\xAB" "SYS\xC2\xBB"},  // «SYS»
-    {"<</sys>>", "\xC2\xAB" "/SYS\xC2\xBB"},
-    {"<s>", "\xE2\x80\xB9" "s\xE2\x80\xBA"},  // ‹s›
-    {"</s>", "\xE2\x80\xB9" "/s\xE2\x80\xBA"},
-    {"<start_of_turn>", "\xE2\x80\xB9" "start_of_turn\xE2\x80\xBA"},
-    {"<end_of_turn>", "\xE2\x80\xB9" "end_of_turn\xE2\x80\xBA"},
-    {"<system>", "\xE2\x80\xB9" "system\xE2\x80\xBA"},
-    {"</system>", "\xE2\x80\xB9" "/system\xE2\x80\xBA"},
-    {"<assistant>", "\xE2\x80\xB9" "assistant\xE2\x80\xBA"},
-    {"</assistant>", "\xE2\x80\xB9" "/assistant\xE2\x80\xBA"},
-    {"<untrusted", "\xE2\x80\xB9" "untrusted"},  // our own envelope tags
-    {"</untrusted", "\xE2\x80\xB9" "/untrusted"},
+    {"<<sys>>",
+     "\xC2\xAB"
+     "SYS\xC2\xBB"},  // «SYS»
+    {"<</sys>>",
+     "\xC2\xAB"
+     "/SYS\xC2\xBB"},
+    {"<s>",
+     "\xE2\x80\xB9"
+     "s\xE2\x80\xBA"},  // ‹s›
+    {"</s>",
+     "\xE2\x80\xB9"
+     "/s\xE2\x80\xBA"},
+    {"<start_of_turn>",
+     "\xE2\x80\xB9"
+     "start_of_turn\xE2\x80\xBA"},
+    {"<end_of_turn>",
+     "\xE2\x80\xB9"
+     "end_of_turn\xE2\x80\xBA"},
+    {"<system>",
+     "\xE2\x80\xB9"
+     "system\xE2\x80\xBA"},
+    {"</system>",
+     "\xE2\x80\xB9"
+     "/system\xE2\x80\xBA"},
+    {"<assistant>",
+     "\xE2\x80\xB9"
+     "assistant\xE2\x80\xBA"},
+    {"</assistant>",
+     "\xE2\x80\xB9"
+     "/assistant\xE2\x80\xBA"},
+    {"<untrusted",
+     "\xE2\x80\xB9"
+     "untrusted"},  // our own envelope tags
+    {"</untrusted",
+     "\xE2\x80\xB9"
+     "/untrusted"},
 }};
 
 bool starts_with_nocase(std::string_view s, std::size_t at, std::string_view token) {

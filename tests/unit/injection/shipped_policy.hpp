@@ -1,8 +1,8 @@
 // The shipped policy (policy/injection in the source tree), compiled once per test program.
 #pragma once
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <memory>
 #include <string>
 
@@ -11,7 +11,9 @@
 
 namespace cptest {
 
-inline std::string shipped_policy_dir() { return source_root() + "/policy/injection"; }
+inline std::string shipped_policy_dir() {
+    return source_root() + "/policy/injection";
+}
 
 inline const closedpaw::injection::Defender& shipped_defender() {
     static std::unique_ptr<closedpaw::injection::Defender> defender = [] {

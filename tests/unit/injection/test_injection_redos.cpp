@@ -30,7 +30,7 @@ std::string repeat_to(const std::string& unit, std::size_t bytes) {
 
 BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
     const std::string inputs[] = {
-        repeat_to("QUJDREVGR0hJSktMTU5PUA", kOneMiB),     // one base64-like run
+        repeat_to("QUJDREVGR0hJSktMTU5PUA", kOneMiB),      // one base64-like run
         repeat_to("<|", kOneMiB),                          // unclosed special tokens
         repeat_to("<<[[{{<|im_start|><system>", kOneMiB),  // nested delimiters
         repeat_to("ignore all the previous previous ", kOneMiB),
