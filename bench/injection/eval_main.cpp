@@ -1,0 +1,192 @@
+// closedpaw-injection-eval: detection rates of the prompt-injection defender on the dev sets.
+// Prints, for each set, the rate flagged at the shipped thresholds beside the original
+// detector's, then the threshold that keeps the pooled benign FPR at or below 1% and the rates
+// there. Not a test: it reports numbers, it does not judge them.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "datasets.hpp"
+#include "defender.hpp"
+
+#ifndef CLOSEDPAW_SOURCE_ROOT
+#error "CLOSEDPAW_SOURCE_ROOT must be defined by the build"
+#endif
+
+using namespace closedpaw::injection;
+using namespace closedpaw::injection::bench;
+
+namespace {
+
+constexpr double kTargetFpr = 0.01;
+
+struct Scored {
+    const LabelledSet* set;
+    std::vector<Verdict> verdicts;
+};
+
+double rate_at(const Scored& s, double threshold) {
+    if (s.verdicts.empty()) return 0.0;
+    std::size_t n = 0;
+    for (const Verdict& v : s.verdicts) n += v.score >= threshold ? 1 : 0;
+    return static_cast<double>(n) / static_cast<double>(s.verdicts.size());
+}
+
+double flagged_rate(const Scored& s) {
+    std::size_t n = 0;
+    for (const Verdict& v : s.verdicts) n += v.flagged ? 1 : 0;
+    return s.verdicts.empty() ? 0.0
+                              : static_cast<double>(n) / static_cast<double>(s.verdicts.size());
+}
+
+// The lowest score threshold at which at most kTargetFpr of the pooled benign texts flag.
+double threshold_for_fpr(const std::vector<Scored>& scored) {
+    std::vector<double> benign;
+    for (const Scored& s : scored) {
+        if (s.set->positive || !s.set->pooled) continue;
+        for (const Verdict& v : s.verdicts) benign.push_back(v.score);
+    }
+    std::sort(benign.begin(), benign.end(), std::greater<>());
+    const auto allowed = static_cast<std::size_t>(kTargetFpr * static_cast<double>(benign.size()));
+    // Scores above benign[allowed] flag at most `allowed` benign texts.
+    if (allowed >= benign.size()) return 0.0;
+    const double edge = benign[allowed];
+    return std::nextafter(edge, 2.0);
+}
+
+void usage() {
+    std::cout << "Usage: closedpaw-injection-eval [--datasets DIR] [--policy DIR] [--verbose]\n"
+                 "                               [--misses SET] [--false-positives]\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string datasets = default_datasets_dir();
+    std::string policy = std::string(CLOSEDPAW_SOURCE_ROOT) + "/policy/injection";
+    bool verbose = false;
+    bool show_fp = false;
+    std::string misses_of;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--datasets" && i + 1 < argc) {
+            datasets = argv[++i];
+        } else if (a == "--policy" && i + 1 < argc) {
+            policy = argv[++i];
+        } else if (a == "--verbose") {
+            verbose = true;
+        } else if (a == "--misses" && i + 1 < argc) {
+            misses_of = argv[++i];
+        } else if (a == "--false-positives") {
+            show_fp = true;
+        } else {
+            usage();
+            return a == "--help" || a == "-h" ? 0 : 2;
+        }
+    }
+
+    auto defender = Defender::load(policy);
+    if (!defender) {
+        std::cerr << "cannot load policy: " << defender.error().message << "\n";
+        return 1;
+    }
+    std::vector<LabelledSet> sets;
+    try {
+        sets = load_dev_sets(datasets);
+    } catch (const std::exception& e) {
+        std::cerr << "cannot load the datasets: " << e.what() << "\n"
+                  << "pass --datasets DIR (default " << default_datasets_dir() << ")\n";
+        return 1;
+    }
+
+    std::vector<Scored> scored;
+    for (const LabelledSet& set : sets) {
+        Scored s{&set, {}};
+        for (const Sample& sample : set.samples)
+            s.verdicts.push_back(defender->scan(sample.text, set.mode));
+        scored.push_back(std::move(s));
+    }
+
+    const double threshold = threshold_for_fpr(scored);
+    std::printf("Prompt-injection defender on %s\n", datasets.c_str());
+    std::printf("policy %s: %zu patterns in %zu categories\n\n", policy.c_str(),
+                defender->pattern_count(), defender->category_count());
+    std::printf(
+        "| set | mode | n | kind | ours, shipped thresholds | ours at FPR<=1%% threshold (%.3f) | "
+        "original |\n",
+        threshold);
+    std::printf("|---|---|---:|---|---:|---:|---:|\n");
+    for (const Scored& s : scored) {
+        std::printf("| %s | %s | %zu | %s | %.1f%% | %.1f%% | %s |\n", s.set->name.c_str(),
+                    mode_name(s.set->mode), s.verdicts.size(), s.set->positive ? "TPR" : "FPR",
+                    100.0 * flagged_rate(s), 100.0 * rate_at(s, threshold),
+                    s.set->original.c_str());
+    }
+    std::size_t benign_n = 0;
+    std::size_t benign_flagged = 0;
+    for (const Scored& s : scored) {
+        if (s.set->positive || !s.set->pooled) continue;
+        benign_n += s.verdicts.size();
+        for (const Verdict& v : s.verdicts) benign_flagged += v.flagged ? 1 : 0;
+    }
+    std::printf(
+        "\npooled benign (XSTest safe + MITRE-FRR + clean e-mails): %zu texts, FPR %.2f%% at the "
+        "shipped thresholds\n",
+        benign_n, 100.0 * static_cast<double>(benign_flagged) / static_cast<double>(benign_n));
+    std::printf("threshold for pooled FPR <= 1%%: score >= %.4f\n", threshold);
+
+    // The lowest threshold that keeps every benign set (not just the pool) at or below 1%.
+    double strict = threshold;
+    for (const Scored& s : scored) {
+        if (s.set->positive || !s.set->pooled) continue;
+        while (rate_at(s, strict) > kTargetFpr) strict = std::nextafter(strict + 0.005, 2.0);
+    }
+    std::printf("threshold for FPR <= 1%% on every benign set: score >= %.4f\n", strict);
+
+    std::printf("\nRates by threshold (TPR on positives, FPR on benign):\n| threshold |");
+    for (const Scored& s : scored) std::printf(" %s |", s.set->name.c_str());
+    std::printf("\n|---:|");
+    for (std::size_t i = 0; i < scored.size(); ++i) std::printf("---:|");
+    std::printf("\n");
+    for (double t : {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, strict}) {
+        std::printf("| %.4f |", t);
+        for (const Scored& s : scored) std::printf(" %.1f%% |", 100.0 * rate_at(s, t));
+        std::printf("\n");
+    }
+
+    if (verbose) {
+        for (const Scored& s : scored) {
+            std::map<std::string, std::pair<std::size_t, std::size_t>> by_tag;
+            for (std::size_t i = 0; i < s.verdicts.size(); ++i) {
+                std::string tag = s.set->samples[i].tag;
+                tag = tag.substr(0, tag.find('@'));
+                auto& [hit, n] = by_tag[tag];
+                hit += s.verdicts[i].flagged ? 1 : 0;
+                ++n;
+            }
+            if (!s.set->positive) continue;
+            std::printf("\n%s by tag (flagged/n):\n", s.set->name.c_str());
+            for (const auto& [tag, hn] : by_tag) {
+                std::printf("  %-40s %3zu/%-3zu\n", tag.c_str(), hn.first, hn.second);
+            }
+        }
+    }
+    for (const Scored& s : scored) {
+        const bool dump_misses = s.set->positive && s.set->name == misses_of;
+        const bool dump_fp = !s.set->positive && show_fp;
+        if (!dump_misses && !dump_fp) continue;
+        for (std::size_t i = 0; i < s.verdicts.size(); ++i) {
+            const Verdict& v = s.verdicts[i];
+            if (dump_misses == v.flagged) continue;
+            std::string cats;
+            for (const auto& c : v.categories) cats += c + ",";
+            std::printf("%s %.3f [%s] %s\n", dump_misses ? "MISS" : "FP", v.score, cats.c_str(),
+                        s.set->samples[i].text.substr(0, 300).c_str());
+        }
+    }
+    return 0;
+}

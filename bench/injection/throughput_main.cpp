@@ -1,0 +1,179 @@
+// closedpaw-injection-throughput: single-thread scanning speed on the pooled dev sets, the time
+// for 1 MiB adversarial inputs (worst case must stay linear) and the compiled pattern set's size.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "datasets.hpp"
+#include "defender.hpp"
+
+#ifndef CLOSEDPAW_SOURCE_ROOT
+#error "CLOSEDPAW_SOURCE_ROOT must be defined by the build"
+#endif
+
+using namespace closedpaw::injection;
+using namespace closedpaw::injection::bench;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kAdversarialBytes = 1 << 20;
+constexpr double kMinSeconds = 2.0;
+constexpr int kAdversarialRuns = 5;
+
+std::string repeat_to(const std::string& unit, std::size_t bytes) {
+    std::string s;
+    s.reserve(bytes + unit.size());
+    while (s.size() < bytes) s += unit;
+    s.resize(bytes);
+    return s;
+}
+
+struct Adversarial {
+    std::string name;
+    std::string text;
+};
+
+std::vector<Adversarial> adversarial_inputs() {
+    std::mt19937 rng(42);  // fixed seed: the same inputs every run
+    const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string base64_run;
+    for (std::size_t i = 0; i < kAdversarialBytes; ++i) base64_run.push_back(b64[rng() % 64]);
+    std::string hex_pairs;
+    const char hex[] = "0123456789abcdef";
+    while (hex_pairs.size() < kAdversarialBytes) {
+        hex_pairs.push_back(hex[rng() % 16]);
+        hex_pairs.push_back(hex[rng() % 16]);
+        hex_pairs.push_back(' ');
+    }
+    std::string zero_width;
+    while (zero_width.size() < kAdversarialBytes) zero_width += "ig\u200bno\u202ere ";
+    return {
+        {"base64-like run", base64_run},
+        {"repeated \"<|\"", repeat_to("<|", kAdversarialBytes)},
+        {"nested delimiters",
+         repeat_to("<|im_start|><<SYS>>[INST]<system><!--", kAdversarialBytes)},
+        {"unclosed \"<\" tags", repeat_to("< system mode ", kAdversarialBytes)},
+        {"spaced letters", repeat_to("i g n o r e ", kAdversarialBytes)},
+        {"hex pairs", hex_pairs},
+        {"binary groups", repeat_to("01000001 ", kAdversarialBytes)},
+        {"percent escapes", repeat_to("%41%42", kAdversarialBytes)},
+        {"repeated override verbs",
+         repeat_to("ignore all the previous previous ", kAdversarialBytes)},
+        {"leetspeak words", repeat_to("1gn0r3 pr3v10u5 ", kAdversarialBytes)},
+        {"zero-width and bidi", zero_width},
+        {"one long line of 'a'", std::string(kAdversarialBytes, 'a')},
+        {"Cyrillic homoglyphs", repeat_to("іgnоrе рrеvіоus ", kAdversarialBytes)},
+    };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string datasets = default_datasets_dir();
+    std::string policy = std::string(CLOSEDPAW_SOURCE_ROOT) + "/policy/injection";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--datasets" && i + 1 < argc) {
+            datasets = argv[++i];
+        } else if (a == "--policy" && i + 1 < argc) {
+            policy = argv[++i];
+        } else {
+            std::cout << "Usage: closedpaw-injection-throughput [--datasets DIR] [--policy DIR]\n";
+            return a == "--help" || a == "-h" ? 0 : 2;
+        }
+    }
+    auto defender = Defender::load(policy);
+    if (!defender) {
+        std::cerr << "cannot load policy: " << defender.error().message << "\n";
+        return 1;
+    }
+    std::vector<LabelledSet> sets;
+    try {
+        sets = load_dev_sets(datasets);
+    } catch (const std::exception& e) {
+        std::cerr << "cannot load the datasets: " << e.what() << "\n";
+        return 1;
+    }
+
+    std::size_t bytes = 0;
+    std::size_t texts = 0;
+    for (const auto& set : sets) {
+        for (const auto& s : set.samples) {
+            bytes += s.text.size();
+            ++texts;
+        }
+    }
+    // Warm up (page in ICU data, grow the scratch pool), then time whole passes.
+    std::size_t sink = 0;
+    for (const auto& set : sets) {
+        for (const auto& s : set.samples) sink += defender->scan(s.text, set.mode).flagged;
+    }
+    int passes = 0;
+    const std::clock_t cpu_start = std::clock();
+    const auto start = Clock::now();
+    double seconds = 0.0;
+    while (seconds < kMinSeconds) {
+        for (const auto& set : sets) {
+            for (const auto& s : set.samples) sink += defender->scan(s.text, set.mode).flagged;
+        }
+        ++passes;
+        seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const double mb = static_cast<double>(bytes) * passes / 1e6;
+    std::printf("Pooled dev sets: %zu texts, %.2f MB per pass, %d passes in %.2f s, one thread\n",
+                texts, static_cast<double>(bytes) / 1e6, passes, seconds);
+    std::printf(
+        "throughput: %.1f MB/s, %.0f texts/s wall clock; %.1f MB/s, %.0f texts/s of CPU "
+        "time (original: about 3 MB/s)\n",
+        mb / seconds, static_cast<double>(texts) * passes / seconds, mb / cpu_seconds,
+        static_cast<double>(texts) * passes / cpu_seconds);
+    if (cpu_seconds < 0.8 * seconds) {
+        std::printf(
+            "note: the process got %.0f%% of a CPU; other load on this machine slows the "
+            "wall-clock figures\n",
+            100.0 * cpu_seconds / seconds);
+    }
+
+    std::printf("\n1 MiB adversarial inputs (best / worst of %d runs, mode output):\n",
+                kAdversarialRuns);
+    std::printf(
+        "| input | best ms | worst ms | MB/s | flagged | 2 MiB / 1 MiB time |\n"
+        "|---|---:|---:|---:|---|---:|\n");
+    for (const auto& adv : adversarial_inputs()) {
+        double best = 1e9;
+        double worst = 0.0;
+        bool flagged = false;
+        for (int r = 0; r < kAdversarialRuns; ++r) {
+            const auto t0 = Clock::now();
+            const Verdict v = defender->scan(adv.text, Mode::Output);
+            const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+            best = std::min(best, ms);
+            worst = std::max(worst, ms);
+            flagged = v.flagged;
+        }
+        // Linear time: twice the input, about twice the time (a quadratic matcher gives 4x).
+        const std::string doubled = adv.text + adv.text;
+        double best_doubled = 1e9;
+        for (int r = 0; r < kAdversarialRuns; ++r) {
+            const auto t0 = Clock::now();
+            sink += defender->scan(doubled, Mode::Output).flagged;
+            best_doubled = std::min(
+                best_doubled, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        }
+        std::printf("| %s | %.2f | %.2f | %.0f | %s | %.2f |\n", adv.name.c_str(), best, worst,
+                    static_cast<double>(adv.text.size()) / 1e6 / (best / 1e3),
+                    flagged ? "yes" : "no", best_doubled / best);
+    }
+    std::printf(
+        "\ncompiled pattern set: %zu patterns, %zu categories, %zu bytes (Hyperscan "
+        "database + one scratch space)\n",
+        defender->pattern_count(), defender->category_count(), defender->compiled_bytes());
+    return sink == SIZE_MAX ? 1 : 0;  // keeps the scans from being optimised away
+}

@@ -1,0 +1,433 @@
+#include "decoders.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace closedpaw::injection {
+
+namespace {
+
+constexpr std::size_t kMinBase64Run = 16;  // shorter runs are words, ids and hashes
+constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
+constexpr std::size_t kMinBinaryBytes = 4;
+constexpr std::size_t kMinPercentEscapes = 3;
+constexpr std::size_t kMinSpacedLetters = 4;
+constexpr int kDecodeRounds = 2;
+
+constexpr std::array<int8_t, 256> make_base64_table() {
+    std::array<int8_t, 256> t{};
+    for (auto& v : t) v = -1;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'A');
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'a' + 26);
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - '0' + 52);
+    t['+'] = t['-'] = 62;  // standard and URL-safe alphabets
+    t['/'] = t['_'] = 63;
+    return t;
+}
+constexpr std::array<int8_t, 256> kBase64 = make_base64_table();
+
+inline int base64_value(unsigned char c) {
+    return kBase64[c];
+}
+
+int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool is_alpha_ascii(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    }
+    return n;
+}
+
+// Decoded bytes count as text when they are valid UTF-8, nearly all printable, and at least
+// a third of them letters: random bytes, hashes and keys fail this.
+bool reads_as_text(std::string_view bytes) {
+    if (bytes.size() < 4) return false;
+    std::size_t printable = 0;
+    std::size_t letters = 0;
+    for (std::size_t i = 0; i < bytes.size();) {
+        const std::size_t n = utf8_sequence(bytes, i);
+        if (n == 0) return false;
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (n > 1 || (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') printable += n;
+        if (n > 1 || is_alpha_ascii(c)) letters += n;
+        i += n;
+    }
+    return printable * 100 >= bytes.size() * 95 && letters * 3 >= bytes.size() && letters >= 3;
+}
+
+std::string decode_base64(std::string_view run) {
+    std::string out;
+    out.reserve(run.size() * 3 / 4);
+    uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : run) {
+        if (c == '=') break;
+        const int v = base64_value(c);
+        if (v < 0) break;
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+        }
+    }
+    return out;
+}
+
+// One pass over text; each recogniser consumes what it decodes.
+class Scanner {
+  public:
+    explicit Scanner(std::string_view text) : s_(text) {}
+
+    std::string run() {
+        // Walk tokens of the base64 alphabet; only tokens that could start an encoding are
+        // handed to the recognisers, so ordinary words cost one comparison each.
+        std::size_t i = 0;
+        while (i < s_.size()) {
+            if (base64_value(static_cast<unsigned char>(s_[i])) < 0 && s_[i] != '\\') {
+                ++i;
+                continue;
+            }
+            std::size_t end = i;
+            while (end < s_.size() && base64_value(static_cast<unsigned char>(s_[end])) >= 0) ++end;
+            const std::size_t len = end - i;
+            std::size_t next = i;
+            const bool maybe_binary = len == 8 && (s_[i] == '0' || s_[i] == '1');
+            const bool maybe_hex = s_[i] == '\\' || len == 2 || len >= 2 * kMinHexBytes ||
+                                   (len >= 4 && s_[i] == '0' && (s_[i + 1] | 0x20) == 'x');
+            if (at_token_start(i) &&
+                ((maybe_binary && try_binary(i, &next)) || (maybe_hex && try_hex(i, &next)) ||
+                 (len >= kMinBase64Run && try_base64(i, &next)))) {
+                i = std::max(next, i + 1);
+            } else {
+                i = std::max(end, i + 1);
+            }
+        }
+        percent_decode();
+        return std::move(out_);
+    }
+
+  private:
+    bool at_token_start(std::size_t i) const {
+        return i == 0 || base64_value(static_cast<unsigned char>(s_[i - 1])) < 0;
+    }
+
+    void emit(std::string_view decoded) {
+        if (!reads_as_text(decoded)) return;
+        out_.append(decoded);
+        out_.push_back('\n');
+    }
+
+    // Groups of eight 0/1 separated by whitespace.
+    bool try_binary(std::size_t i, std::size_t* next) {
+        if (!at_token_start(i)) return false;
+        std::string bytes;
+        std::size_t j = i;
+        while (j + 8 <= s_.size()) {
+            unsigned v = 0;
+            std::size_t k = 0;
+            for (; k < 8; ++k) {
+                const char c = s_[j + k];
+                if (c != '0' && c != '1') break;
+                v = (v << 1) | static_cast<unsigned>(c - '0');
+            }
+            if (k < 8) break;
+            if (j + 8 < s_.size() && (s_[j + 8] == '0' || s_[j + 8] == '1')) break;
+            bytes.push_back(static_cast<char>(v));
+            j += 8;
+            if (j < s_.size() && (s_[j] == ' ' || s_[j] == '\n' || s_[j] == ',')) ++j;
+        }
+        if (bytes.size() < kMinBinaryBytes) return false;
+        emit(bytes);  // consumed even when it is not text, so no byte is re-read
+        *next = j;
+        return true;
+    }
+
+    // Pairs of hex digits: "48656c6c6f", "48 65 6c", "\x48\x65", "0x48 0x65". A run that is
+    // long enough is consumed whether or not it decodes to text, so no byte is re-read.
+    bool try_hex(std::size_t i, std::size_t* next) {
+        std::string bytes;
+        std::size_t j = i;
+        std::size_t last_end = i;
+        while (j < s_.size()) {
+            std::size_t k = j;
+            if (k + 1 < s_.size() && (s_[k] == '\\' || s_[k] == '0') &&
+                (s_[k + 1] == 'x' || s_[k + 1] == 'X')) {
+                k += 2;
+            }
+            if (k + 2 > s_.size()) break;
+            const int hi = hex_value(static_cast<unsigned char>(s_[k]));
+            const int lo = hex_value(static_cast<unsigned char>(s_[k + 1]));
+            if (hi < 0 || lo < 0) break;
+            bytes.push_back(static_cast<char>(hi * 16 + lo));
+            k += 2;
+            last_end = k;
+            if (k < s_.size() && (s_[k] == ' ' || s_[k] == ':' || s_[k] == ',')) ++k;
+            j = k;
+        }
+        if (bytes.size() < kMinHexBytes) return false;
+        *next = last_end;
+        // Ended inside a longer alphanumeric token: a word or base64, not hex.
+        const bool inside_token =
+            last_end < s_.size() && base64_value(static_cast<unsigned char>(s_[last_end])) >= 0;
+        if (!inside_token) emit(bytes);
+        return !inside_token || bytes.size() > kMinBase64Run;
+    }
+
+    bool try_base64(std::size_t i, std::size_t* next) {
+        if (!at_token_start(i)) return false;
+        std::size_t j = i;
+        bool upper = false;
+        bool lower = false;
+        bool digit = false;
+        while (j < s_.size()) {
+            const auto c = static_cast<unsigned char>(s_[j]);
+            if (base64_value(c) < 0) break;
+            upper |= c >= 'A' && c <= 'Z';
+            lower |= c >= 'a' && c <= 'z';
+            digit |= c >= '0' && c <= '9';
+            ++j;
+        }
+        const std::size_t run_end = j;
+        while (j < s_.size() && s_[j] == '=') ++j;
+        const std::size_t run = run_end - i;
+        if (run < kMinBase64Run) {
+            *next = j > i ? j : i + 1;
+            return j > i;  // skip the whole short token either way
+        }
+        // Real base64 of text mixes cases; a long lower-case word is not base64.
+        if (!(upper && lower) && !(digit && (upper || lower))) {
+            *next = j;
+            return true;
+        }
+        emit(decode_base64(s_.substr(i, run)));
+        *next = j;
+        return true;
+    }
+
+    void percent_decode() {
+        std::size_t escapes = 0;
+        for (std::size_t i = 0; i + 2 < s_.size(); ++i) {
+            if (s_[i] == '%' && hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
+                hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
+                ++escapes;
+            }
+        }
+        if (escapes < kMinPercentEscapes) return;
+        std::string decoded;
+        decoded.reserve(s_.size());
+        for (std::size_t i = 0; i < s_.size(); ++i) {
+            if (s_[i] == '%' && i + 2 < s_.size() &&
+                hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
+                hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
+                decoded.push_back(
+                    static_cast<char>(hex_value(static_cast<unsigned char>(s_[i + 1])) * 16 +
+                                      hex_value(static_cast<unsigned char>(s_[i + 2]))));
+                i += 2;
+            } else if (s_[i] == '+') {
+                decoded.push_back(' ');
+            } else {
+                decoded.push_back(s_[i]);
+            }
+        }
+        emit(decoded);
+    }
+
+    std::string_view s_;
+    std::string out_;
+};
+
+constexpr std::array<char, 128> make_leet_table() {
+    std::array<char, 128> t{};
+    t['0'] = 'o';
+    t['1'] = 'i';
+    t['3'] = 'e';
+    t['4'] = 'a';
+    t['5'] = 's';
+    t['7'] = 't';
+    t['8'] = 'b';
+    t['9'] = 'g';
+    t['@'] = 'a';
+    t['$'] = 's';
+    t['!'] = 'i';
+    t['|'] = 'l';
+    t['+'] = 't';
+    return t;
+}
+constexpr std::array<char, 128> kLeet = make_leet_table();
+
+bool is_leet_char(unsigned char c) {
+    return c < 128 && kLeet[c] != 0;
+}
+
+}  // namespace
+
+std::string decode_embedded(std::string_view clean) {
+    std::string decoded = Scanner(clean).run();
+    std::string all = decoded;
+    for (int round = 1; round < kDecodeRounds && !decoded.empty(); ++round) {
+        decoded = Scanner(decoded).run();
+        all += decoded;
+    }
+    return all;
+}
+
+namespace {
+
+// True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
+// separators: the only case join_spaced_letters rewrites. No allocation.
+bool has_spaced_run(std::string_view t) {
+    std::size_t run = 0;
+    std::size_t gap = 0;
+    bool prev_alnum = false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const auto c = static_cast<unsigned char>(t[i]);
+        const bool alpha = is_alpha_ascii(c);
+        const bool single =
+            alpha && !prev_alnum &&
+            (i + 1 == t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[i + 1])));
+        if (single && (run == 0 || (gap >= 1 && gap <= 3))) {
+            if (++run >= kMinSpacedLetters) return true;
+            gap = 0;
+        } else if (!alpha && (c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' ||
+                              c == '|' || c == '/')) {
+            ++gap;
+        } else {
+            run = single ? 1 : 0;
+            gap = 0;
+        }
+        prev_alnum = alpha || (c >= '0' && c <= '9');
+    }
+    return false;
+}
+
+}  // namespace
+
+std::optional<std::string> join_spaced_letters(std::string_view t) {
+    if (!has_spaced_run(t)) return std::nullopt;
+    std::string out;
+    out.reserve(t.size());
+    bool changed = false;
+    std::size_t i = 0;
+    auto is_sep = [](char c) {
+        return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '/';
+    };
+    auto single_letter_at = [&](std::size_t p) {
+        if (p >= t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[p]))) return false;
+        const bool left_ok = p == 0 || is_sep(t[p - 1]);
+        const bool right_ok = p + 1 == t.size() || is_sep(t[p + 1]) || t[p + 1] == '\n';
+        return left_ok && right_ok;
+    };
+    while (i < t.size()) {
+        if (!single_letter_at(i)) {
+            out.push_back(t[i++]);
+            continue;
+        }
+        // Collect a run: letter (sep{1,3} letter)*; the narrowest gap is the letter gap.
+        std::string joined(1, t[i]);
+        std::size_t j = i + 1;
+        std::size_t end = j;
+        std::size_t letters = 1;
+        std::size_t narrow_gap = SIZE_MAX;
+        std::string gaps;  // gap width before each subsequent letter
+        while (true) {
+            std::size_t k = j;
+            while (k < t.size() && is_sep(t[k]) && k - j < 4) ++k;
+            const std::size_t gap = k - j;
+            if (gap == 0 || gap > 3 || !single_letter_at(k)) break;
+            narrow_gap = std::min(narrow_gap, gap);
+            gaps.push_back(static_cast<char>(gap));
+            joined.push_back(t[k]);
+            ++letters;
+            j = k + 1;
+            end = j;
+        }
+        if (letters < kMinSpacedLetters) {
+            out.append(t.substr(i, end - i));
+            i = end;
+            continue;
+        }
+        out.push_back(joined[0]);
+        for (std::size_t k = 1; k < joined.size(); ++k) {
+            if (static_cast<std::size_t>(gaps[k - 1]) > narrow_gap) out.push_back(' ');
+            out.push_back(joined[k]);
+        }
+        changed = true;
+        i = end;
+    }
+    if (!changed) return std::nullopt;
+    return out;
+}
+
+std::optional<std::string> unleet(std::string_view t) {
+    std::string out;
+    bool changed = false;
+    std::size_t i = 0;
+    while (i < t.size()) {
+        const auto c = static_cast<unsigned char>(t[i]);
+        if (!is_alpha_ascii(c) && !is_leet_char(c)) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        std::size_t letters = 0;
+        std::size_t leet = 0;
+        std::size_t trailing = 0;  // sentence punctuation after a word is not leet ("hi!")
+        while (j < t.size()) {
+            const auto d = static_cast<unsigned char>(t[j]);
+            if (is_alpha_ascii(d)) {
+                ++letters;
+                trailing = 0;
+            } else if (is_leet_char(d)) {
+                ++leet;
+                trailing = (d == '!' || d == '|' || d == '+' || d == '$') ? trailing + 1 : 0;
+            } else {
+                break;
+            }
+            ++j;
+        }
+        // A word with letters and stand-ins, the letters in the majority ("h4ck3r", not
+        // "2024" or "$5").
+        leet -= trailing;
+        if (leet > 0 && letters >= 2 && letters >= leet) {
+            if (out.empty()) out.assign(t);  // copy only once a word needs rewriting
+            for (std::size_t k = i; k < j - trailing; ++k) {
+                const auto d = static_cast<unsigned char>(t[k]);
+                if (is_leet_char(d)) out[k] = kLeet[d];
+            }
+            changed = true;
+        }
+        i = j;
+    }
+    if (!changed) return std::nullopt;
+    return out;
+}
+
+}  // namespace closedpaw::injection

@@ -1,0 +1,26 @@
+// Decoders for the obvious obfuscations. Each one is a single left-to-right pass (linear in
+// the input) and produces an extra view that is scanned like the text itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace closedpaw::injection {
+
+// Base64 (standard and URL-safe), hex (contiguous, spaced pairs, \x41 and 0x41 forms), 8-bit
+// binary groups and percent-encoding found in clean (case-preserving) text. Returns the
+// decoded pieces that read as text, one per line; empty when nothing decoded. Pieces are
+// decoded a second time, which catches double encoding; invalid UTF-8 in the result is left
+// for the normaliser to replace.
+std::string decode_embedded(std::string_view clean);
+
+// "i g n o r e  a l l" / "i.g.n.o.r.e" -> "ignore all": runs of at least four single letters
+// joined; a wider gap between letters becomes a space. Nothing when no run was found.
+std::optional<std::string> join_spaced_letters(std::string_view text);
+
+// "1gn0r3 pr3v10u5" -> "ignore previous": digits and symbols inside words that also hold
+// letters are read as the letters they imitate. Nothing when no word changed.
+std::optional<std::string> unleet(std::string_view text);
+
+}  // namespace closedpaw::injection

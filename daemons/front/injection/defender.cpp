@@ -1,0 +1,142 @@
+#include "defender.hpp"
+
+#include "decoders.hpp"
+#include "normalizer.hpp"
+#include "pattern_set.hpp"
+#include "policy.hpp"
+#include "scorer.hpp"
+
+#ifndef CLOSEDPAW_DATADIR
+#error "CLOSEDPAW_DATADIR must be defined by the build"
+#endif
+
+namespace closedpaw::injection {
+
+namespace {
+
+// Cuts at most max bytes without splitting a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return s.substr(0, n);
+}
+
+}  // namespace
+
+const char* mode_name(Mode mode) noexcept {
+    return mode == Mode::Input ? "input" : "output";
+}
+
+const char* level_name(Level level) noexcept {
+    switch (level) {
+        case Level::None:
+            return "none";
+        case Level::Low:
+            return "low";
+        case Level::Medium:
+            return "medium";
+        case Level::High:
+            return "high";
+        case Level::Critical:
+            return "critical";
+    }
+    return "none";
+}
+
+Result<Mode> parse_mode(std::string_view name) {
+    if (name == "input") return Mode::Input;
+    if (name == "output") return Mode::Output;
+    return make_error(Errc::InvalidArgument,
+                      "mode '" + std::string(name) + "' is neither 'input' nor 'output'");
+}
+
+std::string Defender::default_policy_dir() {
+    return std::string(CLOSEDPAW_DATADIR) + "/policy/injection";
+}
+
+Result<Defender> Defender::load(const std::string& policy_dir) {
+    auto policy = load_policy(policy_dir);
+    if (!policy) return std::move(policy).error();
+    auto patterns = PatternSet::compile(*policy);
+    if (!patterns) return std::move(patterns).error();
+    auto normalizer = std::make_unique<Normalizer>();
+    std::string why;
+    if (!normalizer->ok(&why)) return make_error(Errc::Unavailable, why);
+    return Defender(std::make_unique<PolicyData>(std::move(policy).value()),
+                    std::move(patterns).value(), std::move(normalizer));
+}
+
+Defender::Defender(std::unique_ptr<PolicyData> policy, std::unique_ptr<PatternSet> patterns,
+                   std::unique_ptr<Normalizer> normalizer)
+    : policy_(std::move(policy)),
+      patterns_(std::move(patterns)),
+      normalizer_(std::move(normalizer)) {}
+
+Defender::Defender(Defender&&) noexcept = default;
+Defender& Defender::operator=(Defender&&) noexcept = default;
+Defender::~Defender() = default;
+
+std::size_t Defender::pattern_count() const {
+    return patterns_->size();
+}
+std::size_t Defender::category_count() const {
+    return policy_->categories.size();
+}
+std::size_t Defender::compiled_bytes() const {
+    return patterns_->compiled_bytes();
+}
+
+Verdict Defender::scan(std::string_view text, Mode mode) const {
+    Signals signals;
+    const std::string_view scanned = utf8_prefix(text, policy_->max_scan_bytes);
+    signals.truncated = scanned.size() < text.size();
+    signals.text_bytes = scanned.size();
+
+    Normalized n = normalizer_->normalize(scanned);
+    signals.invisible_in_words = n.invisible_in_words;
+    signals.bidi_controls = n.bidi_controls;
+
+    std::vector<std::pair<View, std::string>> extra;
+    if (auto skeleton = normalizer_->fold_confusables(n.text)) {
+        extra.emplace_back(View::Skeleton, std::move(*skeleton));
+    }
+    if (std::string decoded = decode_embedded(n.clean); !decoded.empty()) {
+        extra.emplace_back(View::Decoded, normalizer_->fold(strip_invisible(decoded)));
+    }
+    if (!n.tags.empty()) {
+        extra.emplace_back(View::Tags, normalizer_->fold(strip_invisible(n.tags)));
+    }
+    // Joined from the clean text: collapsing blanks in the text view would erase the wider
+    // gaps that mark word ends in "i g n o r e   a l l".
+    if (auto joined = join_spaced_letters(n.clean)) {
+        extra.emplace_back(View::Despaced, normalizer_->fold(*joined));
+    }
+    if (auto plain = unleet(n.text)) extra.emplace_back(View::Leet, std::move(*plain));
+
+    std::vector<ViewMatches> views;
+    views.reserve(1 + extra.size());
+    auto scan_view = [&](View view, std::string_view s) {
+        ViewMatches m;
+        m.view = view;
+        m.length = s.size();
+        // A scan error (scratch allocation) must not pass text unchecked: fail closed.
+        if (!patterns_->scan(s, m.first_end)) {
+            Verdict v;
+            v.flagged = true;
+            v.score = 1.0;
+            v.level = Level::Critical;
+            v.categories = {"scan_error"};
+            return std::optional<Verdict>(v);
+        }
+        views.push_back(std::move(m));
+        return std::optional<Verdict>();
+    };
+    if (auto failed = scan_view(View::Text, n.text)) return *failed;
+    for (const auto& [view, s] : extra) {
+        if (auto failed = scan_view(view, s)) return *failed;
+    }
+    return score_matches(*policy_, mode, views, signals);
+}
+
+}  // namespace closedpaw::injection

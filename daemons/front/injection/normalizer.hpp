@@ -1,0 +1,67 @@
+// Normalisation before matching: every byte sequence an attacker can use to hide a phrase from
+// a pattern is reduced here, with ICU's data rather than hand-written tables.
+//
+//   clean     controls (Cc except tab/newline), format characters (Cf: zero-width, bidi
+//             controls, soft hyphen), default-ignorables and Unicode tag characters removed;
+//             invalid UTF-8 replaced by U+FFFD. Case and compatibility forms are kept, so the
+//             decoders can still read base64.
+//   text      NFKC_Casefold(clean): full-width, ligatures, mathematical letters, case folded;
+//             runs of blanks collapsed to one space.
+//   skeleton  text with each non-ASCII code point whose UTS #39 skeleton is ASCII replaced by
+//             it (Cyrillic "о", Greek "ι"...). ASCII itself is left alone: its skeletons turn
+//             "m" into "rn", which would break ordinary words.
+//   tags      the ASCII hidden in Unicode tag characters (U+E0020..U+E007E).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct USpoofChecker;
+
+namespace closedpaw::injection {
+
+struct Normalized {
+    std::string clean;
+    std::string text;
+    std::string tags;
+    std::size_t invisible_in_words = 0;  // zero-width/bidi/format characters between letters
+    std::size_t bidi_controls = 0;
+};
+
+class Normalizer {
+  public:
+    Normalizer();
+    ~Normalizer();
+    Normalizer(const Normalizer&) = delete;
+    Normalizer& operator=(const Normalizer&) = delete;
+
+    // False (with the ICU error name in *why) if ICU's normaliser or spoof checker is missing.
+    bool ok(std::string* why = nullptr) const;
+
+    Normalized normalize(std::string_view raw) const;
+    // NFKC_Casefold of already clean, valid UTF-8 (used for decoded views).
+    std::string fold(std::string_view clean_utf8) const;
+    // The skeleton view, or nothing when no character changed.
+    std::optional<std::string> fold_confusables(std::string_view text) const;
+
+  private:
+    // The ASCII skeleton of one code point, or "" when it has none (computed with ICU).
+    std::string skeleton_of(const char* utf8, int32_t length) const;
+
+    USpoofChecker* spoof_ = nullptr;
+    // skeleton_of() for U+0080..U+2FFF (Greek, Cyrillic, Armenian, symbols...), filled once at
+    // construction so the common homoglyphs cost a table lookup instead of an ICU call.
+    std::vector<std::string> bmp_skeletons_;
+    std::string init_error_;
+};
+
+// Removes controls, format characters, bidi controls, default-ignorables and tag characters,
+// and replaces invalid UTF-8 with U+FFFD; nothing else changes. Shared with sanitize().
+std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_words = nullptr,
+                            std::size_t* bidi_controls = nullptr, std::string* tags = nullptr);
+
+}  // namespace closedpaw::injection

@@ -1,0 +1,107 @@
+#include "pattern_set.hpp"
+
+#include <hs/hs.h>
+
+namespace closedpaw::injection {
+
+namespace {
+
+struct ScanContext {
+    std::vector<uint32_t>* first_end;
+};
+
+int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+             unsigned int /*flags*/, void* ctx) {
+    auto* c = static_cast<ScanContext*>(ctx);
+    auto& slot = (*c->first_end)[id];
+    if (slot == kNoMatch) slot = static_cast<uint32_t>(to);
+    return 0;  // keep scanning: other patterns may still match
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy) {
+    if (hs_valid_platform() != HS_SUCCESS) {
+        return make_error(Errc::Unavailable,
+                          "this CPU lacks the SSSE3 instructions Hyperscan needs");
+    }
+    std::vector<const char*> expressions;
+    std::vector<unsigned int> flags;
+    std::vector<unsigned int> ids;
+    for (std::size_t i = 0; i < policy.patterns.size(); ++i) {
+        expressions.push_back(policy.patterns[i].regex.c_str());
+        // Views are case-folded already; CASELESS also covers upper-case in a pattern. Byte
+        // mode (no HS_FLAG_UTF8): patterns spell non-ASCII letters as literals, never in classes.
+        // SINGLEMATCH: one report per pattern is all the scorer uses.
+        flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+        ids.push_back(static_cast<unsigned int>(i));
+    }
+    auto set = std::unique_ptr<PatternSet>(new PatternSet());
+    set->count_ = policy.patterns.size();
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                         static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK, nullptr,
+                         &set->db_, &error) != HS_SUCCESS) {
+        std::string message = error != nullptr ? error->message : "unknown error";
+        const int index = error != nullptr ? error->expression : -1;
+        hs_free_compile_error(error);
+        if (index >= 0 && static_cast<std::size_t>(index) < policy.pattern_tables.size()) {
+            return policy.pattern_tables[static_cast<std::size_t>(index)].error(
+                "regex", "Hyperscan cannot compile it: " + message);
+        }
+        return make_error(Errc::Config, "compiling the injection pattern set: " + message);
+    }
+    if (hs_alloc_scratch(set->db_, &set->prototype_) != HS_SUCCESS) {
+        return make_error(Errc::Failed, "cannot allocate Hyperscan scratch space");
+    }
+    return set;
+}
+
+PatternSet::~PatternSet() {
+    for (hs_scratch* s : pool_) hs_free_scratch(s);
+    if (prototype_ != nullptr) hs_free_scratch(prototype_);
+    if (db_ != nullptr) hs_free_database(db_);
+}
+
+hs_scratch* PatternSet::acquire() const {
+    {
+        std::lock_guard<std::mutex> lock(pool_mutex_);
+        if (!pool_.empty()) {
+            hs_scratch* s = pool_.back();
+            pool_.pop_back();
+            return s;
+        }
+    }
+    hs_scratch* s = nullptr;
+    if (hs_clone_scratch(prototype_, &s) != HS_SUCCESS) return nullptr;
+    return s;
+}
+
+void PatternSet::release(hs_scratch* s) const {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    pool_.push_back(s);
+}
+
+Result<void> PatternSet::scan(std::string_view text, std::vector<uint32_t>& first_end) const {
+    first_end.assign(count_, kNoMatch);
+    hs_scratch* scratch = acquire();
+    if (scratch == nullptr) return make_error(Errc::Failed, "cannot allocate Hyperscan scratch");
+    ScanContext ctx{&first_end};
+    const hs_error_t rc = hs_scan(db_, text.data(), static_cast<unsigned int>(text.size()), 0,
+                                  scratch, on_match, &ctx);
+    release(scratch);
+    if (rc != HS_SUCCESS) {
+        return make_error(Errc::Failed, "Hyperscan scan failed with code " + std::to_string(rc));
+    }
+    return {};
+}
+
+std::size_t PatternSet::compiled_bytes() const {
+    std::size_t db = 0;
+    std::size_t scratch = 0;
+    hs_database_size(db_, &db);
+    hs_scratch_size(prototype_, &scratch);
+    return db + scratch;
+}
+
+}  // namespace closedpaw::injection

@@ -1,0 +1,49 @@
+// The pattern set compiled into one Hyperscan database: every pattern is matched in a single
+// linear-time pass over each view, whatever the input (no backtracking engine ever sees
+// untrusted text).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "policy.hpp"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace closedpaw::injection {
+
+constexpr uint32_t kNoMatch = UINT32_MAX;
+
+class PatternSet {
+  public:
+    // Compile errors name the pattern's file, line and key.
+    static Result<std::unique_ptr<PatternSet>> compile(const PolicyData& policy);
+    ~PatternSet();
+    PatternSet(const PatternSet&) = delete;
+    PatternSet& operator=(const PatternSet&) = delete;
+
+    // first_end[i] = end offset of pattern i's first match in text, kNoMatch if none.
+    // Thread-safe: each call borrows a scratch space from a pool.
+    Result<void> scan(std::string_view text, std::vector<uint32_t>& first_end) const;
+
+    std::size_t size() const { return count_; }
+    std::size_t compiled_bytes() const;
+
+  private:
+    PatternSet() = default;
+    hs_scratch* acquire() const;
+    void release(hs_scratch* s) const;
+
+    hs_database* db_ = nullptr;
+    hs_scratch* prototype_ = nullptr;
+    std::size_t count_ = 0;
+    mutable std::mutex pool_mutex_;
+    mutable std::vector<hs_scratch*> pool_;
+};
+
+}  // namespace closedpaw::injection
