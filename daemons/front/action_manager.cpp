@@ -70,7 +70,14 @@ void ActionManager::refuse(const BusCaller& c, const std::string& event, const s
 void ActionManager::change(Action a, const std::string& event, uid_t by, const std::string& outcome) {
     a.updated_usec = now_usec();
     nlohmann::json details = nlohmann::json::object();
-    if (event == "submitted") details = {{"params", AuditLog::redact(a.params)}, {"digest", a.digest}, {"reason", a.level_reason}};
+    if (event == "submitted") {
+        details = {{"params", AuditLog::redact(a.params)}, {"digest", a.digest}, {"reason", a.level_reason}};
+        // A flagged verdict is audited with its categories and score, never the text.
+        if (!injection_.is_null()) {
+            details["injection"] = std::exchange(injection_, nlohmann::json());
+            details["params"] = AuditLog::shape(a.params);
+        }
+    }
     if (!a.result.is_null() && (a.status == ActionStatus::Completed || a.status == ActionStatus::Failed)) {
         const auto& reply = a.result.value("reply", nlohmann::json());
         details = {{"exit_code", a.result.value("exit_code", -1)},
@@ -82,6 +89,21 @@ void ActionManager::change(Action a, const std::string& event, uid_t by, const s
     record(a, event, by, outcome, std::move(details));
     store_.put(a);
     changed_ids_.push_back(a.id);
+}
+
+std::optional<TextVerdict> ActionManager::scan_strings(const nlohmann::json& value, bool output) const {
+    if (!text_scan_) return std::nullopt;
+    std::optional<TextVerdict> best;
+    auto visit = [&](const auto& self, const nlohmann::json& v) -> void {
+        if (v.is_string()) {
+            auto verdict = text_scan_(v.get_ref<const std::string&>(), output);
+            if (!best || verdict.score > best->score) best = std::move(verdict);
+        } else if (v.is_structured()) {
+            for (const auto& e : v) self(self, e);
+        }
+    };
+    visit(visit, value);
+    return best;
 }
 
 Result<Action> ActionManager::create(const BusCaller& c, const std::string& type, const std::string& skill_id,
@@ -123,11 +145,12 @@ Result<Action> ActionManager::create(const BusCaller& c, const std::string& type
     auto cls = classify(policy_, a.type, a.operation, manifest);
     a.level = cls.level;
     a.level_reason = cls.reason;
-    if (text_risk_) {
-        if (auto v = text_risk_(a.params); v && v->first > a.level) {
-            a.level = v->first;
-            std::string cats;
-            for (const auto& s : v->second) cats += (cats.empty() ? "" : ",") + s;
+    if (auto v = scan_strings(a.params, /* output= */ false); v && v->flagged) {
+        std::string cats;
+        for (const auto& c : v->categories) cats += (cats.empty() ? "" : ",") + c;
+        injection_ = nlohmann::json{{"score", v->score}, {"level", risk_level_name(v->level)}, {"categories", v->categories}};
+        if (v->level > a.level) {
+            a.level = v->level;
             a.level_reason += "; raised by the injection defender (" + cats + ")";
         }
     }
@@ -276,6 +299,16 @@ void ActionManager::executed(const std::string& id, SkillOutcome outcome) {
     a.result = std::move(outcome.result);
     a.status = outcome.success ? ActionStatus::Completed : ActionStatus::Failed;
     a.reason = outcome.error;
+    // Indirect injection: what the skill returned would reach the model. Flag it on the
+    // result (so whoever relays it can refuse) and in the audit log (categories only).
+    if (outcome.success && a.result.contains("reply") && a.result["reply"].is_object()) {
+        if (auto v = scan_strings(a.result["reply"].value("data", nlohmann::json()), /* output= */ true); v && v->flagged) {
+            a.result["injection"] = {{"flagged", true}, {"score", v->score}, {"level", risk_level_name(v->level)},
+                                     {"categories", v->categories}};
+            record(a, "output_flagged", 0, "the skill's output looks like a prompt injection",
+                   {{"score", v->score}, {"categories", v->categories}});
+        }
+    }
     change(a, outcome.success ? "completed" : "failed", 0, outcome.success ? "the skill succeeded" : outcome.error);
 }
 

@@ -23,15 +23,22 @@
 
 namespace closedpaw::front {
 
-// Raises an action's level from its text (the injection defender); never lowers it.
-using TextRiskCheck = std::function<std::optional<std::pair<RiskLevel, std::vector<std::string>>>(const nlohmann::json& params)>;
+// The prompt-injection defender's verdict on one text (input: what a caller sent; output:
+// what a skill returned, which would reach the model). Verdicts only ever raise a level.
+struct TextVerdict {
+    bool flagged = false;
+    double score = 0.0;
+    RiskLevel level = RiskLevel::Low;
+    std::vector<std::string> categories;
+};
+using TextScan = std::function<TextVerdict(std::string_view text, bool output)>;
 
 class ActionManager {
 public:
     ActionManager(FrontConfig config, Policy policy, ActionStore store, AuditLog audit, SkillRegistry skills);
 
     void set_executor(Executor* executor) { executor_ = executor; }
-    void set_text_risk_check(TextRiskCheck check) { text_risk_ = std::move(check); }
+    void set_text_scan(TextScan scan) { text_scan_ = std::move(scan); }
     void on_action_changed(std::function<void(const Action&)> fn) { changed_ = std::move(fn); }
     // After a restart: actions caught executing are failed (they may or may not have run).
     void recover();
@@ -75,12 +82,15 @@ private:
     SkillRegistry skills_;
     RateLimiter limiter_;
     Executor* executor_ = nullptr;
-    TextRiskCheck text_risk_;
+    TextScan text_scan_;
+    // The strongest verdict over every string in value (each scanned on its own).
+    std::optional<TextVerdict> scan_strings(const nlohmann::json& value, bool output) const;
     std::function<void(const Action&)> changed_;
     std::vector<Continuation> after_commit_;
     std::vector<std::string> changed_ids_;
     std::vector<std::string> to_start_;
     std::optional<Error> audit_failure_;  // from the queued appends of this batch
+    nlohmann::json injection_;            // verdict of the action being created, for its audit entry
 };
 
 }  // namespace closedpaw::front

@@ -166,6 +166,18 @@ nlohmann::json AuditLog::redact(const nlohmann::json& v, int depth) {
     return v;
 }
 
+nlohmann::json AuditLog::shape(const nlohmann::json& v, int depth) {
+    if (depth > 4) return "[nested]";
+    if (v.is_object()) {
+        auto out = nlohmann::json::object();
+        for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = shape(*it, depth + 1);
+        return out;
+    }
+    if (v.is_array()) return "[array of " + std::to_string(v.size()) + "]";
+    if (v.is_string()) return "[" + std::to_string(v.get_ref<const std::string&>().size()) + " bytes]";
+    return v;
+}
+
 Result<AuditLog> AuditLog::open(const std::string& dir) {
     AuditLog log;
     log.log_path_ = dir + "/audit.log";

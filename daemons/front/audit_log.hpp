@@ -58,6 +58,8 @@ public:
 
     // Text redaction used for details: secrets-looking keys are replaced, long strings cut.
     static nlohmann::json redact(const nlohmann::json& value, int depth = 0);
+    // Keys and sizes only: for text that must not be repeated (a flagged injection).
+    static nlohmann::json shape(const nlohmann::json& value, int depth = 0);
 
 private:
     std::string log_path_, head_path_;

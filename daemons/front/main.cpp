@@ -19,6 +19,7 @@
 #include "common/seccomp.hpp"
 #include "executor.hpp"
 #include "front_config.hpp"
+#include "injection/defender.hpp"
 #include "manager_bus.hpp"
 
 using namespace closedpaw;
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
     auto seccomp = load_seccomp_policy(config->seccomp_profile);
     if (!seccomp) return fail("seccomp profile", seccomp.error());
 
+    auto defender = injection::Defender::load(config->injection_policy_dir);
+    if (!defender) return fail("prompt-injection policy", defender.error());
+
     DropSpec drop{user ? user->uid : ::geteuid(), user ? user->gid : ::getegid(), {}, {}};
     if (auto r = drop_privileges(drop); !r) return fail("dropping privileges", r.error());
 
@@ -117,6 +121,18 @@ int main(int argc, char** argv) {
                    {{"MESSAGE_ID", std::string(log::kSecurityEventId)}});
 
     ActionManager manager(*config, std::move(*policy), std::move(*store), std::move(*audit), std::move(*skills));
+    manager.set_text_scan([&d = *defender](std::string_view text, bool output) {
+        auto v = d.scan(text, output ? injection::Mode::Output : injection::Mode::Input);
+        TextVerdict t{v.flagged, v.score, RiskLevel::Low, v.categories};
+        switch (v.level) {
+            case injection::Level::None:
+            case injection::Level::Low: t.level = RiskLevel::Low; break;
+            case injection::Level::Medium: t.level = RiskLevel::Medium; break;
+            case injection::Level::High: t.level = RiskLevel::High; break;
+            case injection::Level::Critical: t.level = RiskLevel::Critical; break;
+        }
+        return t;
+    });
     try {
         EventLoop loop;
         Executor executor(config->broker_socket, /* workers= */ 2, [&loop, &manager](const std::string& id, SkillOutcome o) {

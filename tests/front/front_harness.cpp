@@ -55,7 +55,8 @@ FrontHarness::FrontHarness(FrontOptions options) {
                                              << "policy_file = \"" << cptest::source_root() << "/policy/front/policy.toml\"\n"
                                              << "policy_dir = \"" << dir_ << "/policy.d\"\n"
                                              << "seccomp_profile = \"" << cptest::source_root()
-                                             << "/policy/seccomp/closedpawd.toml\"\n";
+                                             << "/policy/seccomp/closedpawd.toml\"\n"
+                                             << "injection_policy_dir = \"" << cptest::source_root() << "/policy/injection\"\n";
     if (options.start_broker) start_broker();
     start_front();
 }
