@@ -34,6 +34,8 @@ public:
     pid_t front_pid() const { return front_.pid(); }
 
     std::string workspace() const { return dir_ + "/ws/default"; }
+    std::string broker_socket() const { return dir_ + "/broker.sock"; }
+    const std::string& dir() const { return dir_; }
     std::string state() const { return dir_ + "/state"; }
     std::string front_log() const { return front_.log(); }
     std::string broker_log() const { return broker_.log(); }
