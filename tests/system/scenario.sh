@@ -87,6 +87,8 @@ check "the vault is ordered after dbus.socket" bash -c "systemctl show -p After 
 check "the vault received the key as a credential" test -s /run/credentials/$vault_unit/vault.key
 check "the vault's user cannot read the key file" \
   bash -c "! setpriv --reuid=closedpaw-vault --regid=closedpaw-vault --clear-groups cat /etc/closedpaw/vault.key"
+expect_eq "systemd-analyze verify is silent on the installed units" "" \
+  "$(systemd-analyze verify closedpaw.target $vault_unit closedpaw-vault-keygen.service 2>&1)"
 expect_eq "sd_notify STATUS reached systemd" "Serving, 0 secrets" "$(prop "$vault_unit" StatusText)"
 
 # --- Confinement, live ---------------------------------------------------------------------
