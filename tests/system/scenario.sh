@@ -188,6 +188,17 @@ expect_eq "the secret survives the watchdog restart" "s3cret-value" "$(closedpaw
 rm -r /run/systemd/system/$vault_unit.d
 systemctl daemon-reload
 
+# --- scripts/up's systemd path (its install step needs a compiler; the rest runs here) -------
+up_out=$(CLOSEDPAW_PREFIX=/usr /usr/local/libexec/closedpaw-systest/up-systemd --activate-only 2>&1)
+rc=$?
+if [[ $rc -eq 0 && $up_out == *"ClosedPaw is up as system services"*"closedpaw-vaultd: Serving, 1 secrets"* ]]; then
+  ok "scripts/up-systemd --activate-only (sysusers, tmpfiles, reloads, restart) reports the vault up"
+else
+  fail "scripts/up-systemd --activate-only: exit $rc"
+  printf '    | %s\n' "$up_out"
+fi
+expect_eq "the vault is active after it" "active" "$(systemctl is-active "$vault_unit")"
+
 # --- The target ---------------------------------------------------------------------------------
 check "systemctl stop closedpaw.target" systemctl stop closedpaw.target
 expect_eq "stopping the target stops the vault (PartOf=)" "inactive" "$(systemctl is-active "$vault_unit")"
