@@ -128,8 +128,15 @@ if [[ $rc -eq 3 && "$out_m" == *org.freedesktop.DBus.Error.AccessDenied* ]]; the
 else
   fail "mallory's vault list: exit $rc, output: $out_m"
 fi
-check "the bus policy also refuses busctl for that user" \
-  bash -c "! setpriv --reuid=cp-mallory --regid=cp-mallory --clear-groups busctl call ${vault_bus[*]} List"
+out_m=$(setpriv --reuid=cp-mallory --regid=cp-mallory --clear-groups busctl call "${vault_bus[@]}" List 2>&1)
+rc=$?
+# busctl shows the bus's org.freedesktop.DBus.Error.AccessDenied as "Access denied"; a refusal
+# by the vault itself would show the vault's message instead.
+if [[ $rc -ne 0 && "$out_m" == "Call failed: Access denied" ]]; then
+  ok "the bus policy also refuses busctl for that user (Access denied)"
+else
+  fail "mallory's busctl call: exit $rc, output: $out_m"
+fi
 check "a member of closedpaw-users passes the bus policy (vault list)" as_user cp-alice closedpawctl vault list
 out_a=$(as_user cp-alice closedpawctl vault get api-key 2>&1)
 rc=$?
@@ -158,8 +165,8 @@ expect_eq "the secret survives the restart" "s3cret-value" "$(closedpawctl vault
 check "systemctl stop $vault_unit" systemctl stop "$vault_unit"
 expect_eq "SIGTERM stops the vault cleanly (exit 0, result success)" "0 success" \
   "$(prop "$vault_unit" ExecMainStatus) $(prop "$vault_unit" Result)"
-check "the vault logged that it stopped" \
-  bash -c "journalctl -q -o cat -u $vault_unit _PID=$new | grep -qx stopped"
+logged_stopped() { journalctl -q -o cat -u "$vault_unit" _PID="$new" | grep -qx stopped; }
+check "the vault logged that it stopped" wait_until 5 logged_stopped
 expect_eq "the vault is inactive" "inactive" "$(systemctl is-active "$vault_unit")"
 expect_eq "a call while it is stopped activates it through D-Bus and systemd" "s3cret-value" \
   "$(closedpawctl vault get api-key 2>&1)"
@@ -169,21 +176,22 @@ expect_eq "the vault is active again" "active" "$(systemctl is-active "$vault_un
 mkdir -p /run/systemd/system/$vault_unit.d
 cat >/run/systemd/system/$vault_unit.d/50-systest-watchdog.conf <<'EOF'
 [Service]
-WatchdogSec=2s
+WatchdogSec=3s
 TimeoutAbortSec=2s
 EOF
 systemctl daemon-reload
-check "restart with WatchdogSec=2s" systemctl restart "$vault_unit"
+check "restart with WatchdogSec=3s" systemctl restart "$vault_unit"
 restarts=$(prop "$vault_unit" NRestarts)
 pid=$(main_pid)
 sleep 5
-expect_eq "the event loop keeps the 2 s watchdog fed for 5 s (same process, no restart)" \
+expect_eq "the event loop keeps a 3 s watchdog fed for 5 s (same process, no restart)" \
   "$pid $restarts" "$(main_pid) $(prop "$vault_unit" NRestarts)"
 kill -STOP "$pid"
 restarted() { [[ $(main_pid) != "$pid" && $(main_pid) != 0 && $(systemctl is-active "$vault_unit") == active ]]; }
 check "after SIGSTOP the watchdog fires and systemd restarts the vault" wait_until 30 restarted
 expect_eq "systemd counted one restart" "$((restarts + 1))" "$(prop "$vault_unit" NRestarts)"
-check "the journal says why" bash -c "journalctl -q -u $vault_unit | grep -q 'Watchdog timeout'"
+logged_watchdog() { journalctl -q -u "$vault_unit" | grep -q 'Watchdog timeout'; }
+check "the journal says why (Watchdog timeout)" wait_until 5 logged_watchdog
 expect_eq "the secret survives the watchdog restart" "s3cret-value" "$(closedpawctl vault get api-key 2>&1)"
 rm -r /run/systemd/system/$vault_unit.d
 systemctl daemon-reload
