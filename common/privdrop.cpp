@@ -126,7 +126,12 @@ Result<void> drop_privileges(const DropSpec& spec) {
                 return Error::from_errno("cap_set_flag");
         }
     }
-    if (cap_set_proc(caps.get()) != 0) return Error::from_errno("cap_set_proc");
+    // Skip capset(2) when the sets are already what we want: a daemon started by systemd
+    // without capabilities may run under a SystemCallFilter= that denies capset.
+    CapPtr current(cap_get_proc());
+    if (!current) return Error::from_errno("cap_get_proc");
+    if (cap_compare(current.get(), caps.get()) != 0 && cap_set_proc(caps.get()) != 0)
+        return Error::from_errno("cap_set_proc");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Error::from_errno("PR_SET_NO_NEW_PRIVS");
 
     // Proof: what we dropped must not come back.

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <seccomp.h>
+
 #include "common/privdrop.hpp"
 #include "process.hpp"
 
@@ -66,6 +68,30 @@ BOOST_AUTO_TEST_CASE(staying_root_with_few_capabilities_keeps_only_those) {
         if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0) return 12;
         if (prctl(PR_CAPBSET_READ, CAP_KILL, 0, 0, 0) != 1) return 13;
         return verify_capabilities({CAP_KILL}) ? 0 : 14;
+    });
+    BOOST_TEST(rc == 0, "child failed at step " << rc);
+}
+
+// Under systemd, a unit with User= and an empty CapabilityBoundingSet= starts the daemon with no
+// capabilities, and SystemCallFilter=~@privileged denies capset(2). Dropping must still work
+// (there is nothing left to drop) and must still prove that nothing can be regained.
+BOOST_AUTO_TEST_CASE(dropping_when_already_capability_free_needs_no_capset) {
+    int rc = in_child([] {
+        auto nobody = lookup_user("nobody");
+        if (!nobody) return 10;
+        DropSpec spec{nobody->uid, nobody->gid, {}, {}};
+        if (auto r = drop_privileges(spec); !r) return 11;
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (ctx == nullptr) return 12;
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(capset), 0) != 0) return 13;
+        if (seccomp_load(ctx) != 0) return 14;
+        seccomp_release(ctx);
+        DropSpec again{nobody->uid, nobody->gid, {}, {}};
+        if (auto r = drop_privileges(again); !r) {
+            std::cerr << r.error().message << "\n";
+            return 15;
+        }
+        return verify_capabilities({}) ? 0 : 16;
     });
     BOOST_TEST(rc == 0, "child failed at step " << rc);
 }
