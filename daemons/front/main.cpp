@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "action_manager.hpp"
+#include "common/daemon_args.hpp"
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "common/privdrop.hpp"
@@ -27,10 +28,7 @@ using namespace closedpaw::front;
 
 namespace {
 
-int fail(const std::string& what, const Error& e) {
-    log::error(what + ": " + e.message);
-    return 1;
-}
+int fail(const std::string& what, const Error& e) { return startup_failure(what, e); }
 
 // Asks the broker for its runtime every 30 s on its own thread (the broker may be slow or
 // down; the bus loop must not wait for it).
@@ -66,25 +64,11 @@ private:
 
 int main(int argc, char** argv) {
     log::init("closedpawd");
-    std::string config_path = std::string(CLOSEDPAW_SYSCONFDIR) + "/closedpawd.toml";
-    bool explicit_config = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--config" && i + 1 < argc) {
-            config_path = argv[++i];
-            explicit_config = true;
-        } else if (a == "--version") {
-            std::cout << "closedpawd " << CLOSEDPAW_VERSION << "\n";
-            return 0;
-        } else {
-            std::cerr << "usage: closedpawd [--config PATH] [--version]\n";
-            return a == "--help" ? 0 : 2;
-        }
-    }
+    auto parsed = parse_daemon_args(argc, argv, "closedpawd", std::string(CLOSEDPAW_SYSCONFDIR) + "/closedpawd.toml");
+    if (auto* rc = std::get_if<int>(&parsed)) return *rc;
+    const auto& args = std::get<DaemonArgs>(parsed);
     if (sodium_init() < 0) return fail("startup", make_error(Errc::Failed, "libsodium failed to initialise"));
-    struct stat st {};
-    auto config = (explicit_config || ::stat(config_path.c_str(), &st) == 0) ? load_front_config(config_path)
-                                                                           : Result(default_front_config());
+    auto config = args.load_config() ? load_front_config(args.config_path) : Result(default_front_config());
     if (!config) return fail("configuration", config.error());
 
     std::optional<UserIdentity> user;

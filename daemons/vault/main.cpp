@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "common/daemon_args.hpp"
 #include "common/event_loop.hpp"
 #include "common/fd.hpp"
 #include "common/log.hpp"
@@ -23,10 +24,7 @@ using namespace closedpaw;
 
 namespace {
 
-int fail(const std::string& what, const Error& e) {
-    log::error(what + ": " + e.message);
-    return 1;
-}
+int fail(const std::string& what, const Error& e) { return startup_failure(what, e); }
 
 Result<void> prepare_state_directory(const vault::VaultConfig& config, const UserIdentity* user) {
     CP_TRY(ensure_directory(config.state_directory, 0700));
@@ -39,32 +37,19 @@ Result<void> prepare_state_directory(const vault::VaultConfig& config, const Use
 
 int main(int argc, char** argv) {
     log::init("closedpaw-vaultd");
-    std::string config_path = std::string(CLOSEDPAW_SYSCONFDIR) + "/vault.toml";
-    bool explicit_config = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--config" && i + 1 < argc) {
-            config_path = argv[++i];
-            explicit_config = true;
-        } else if (a == "--init-key" && i + 1 < argc) {
-            if (sodium_init() < 0) return 1;
-            auto r = vault::init_key_file(argv[++i]);
-            if (!r) return fail("--init-key", r.error());
-            std::cout << (*r ? "created " : "kept existing ") << argv[i] << "\n";
-            return 0;
-        } else if (a == "--version") {
-            std::cout << "closedpaw-vaultd " << CLOSEDPAW_VERSION << "\n";
-            return 0;
-        } else {
-            std::cerr << "usage: closedpaw-vaultd [--config PATH] [--init-key PATH] [--version]\n";
-            return a == "--help" ? 0 : 2;
-        }
-    }
+    auto parsed = parse_daemon_args(argc, argv, "closedpaw-vaultd", std::string(CLOSEDPAW_SYSCONFDIR) + "/vault.toml",
+                                    {{"--init-key", [](const char* path) -> std::optional<int> {
+                                          if (sodium_init() < 0) return 1;
+                                          auto r = vault::init_key_file(path);
+                                          if (!r) return fail("--init-key", r.error());
+                                          std::cout << (*r ? "created " : "kept existing ") << path << "\n";
+                                          return 0;
+                                      }}});
+    if (auto* rc = std::get_if<int>(&parsed)) return *rc;
+    const auto& args = std::get<DaemonArgs>(parsed);
     if (sodium_init() < 0) return fail("startup", make_error(Errc::Failed, "libsodium failed to initialise"));
 
-    struct stat st {};
-    auto config = (explicit_config || ::stat(config_path.c_str(), &st) == 0) ? vault::load_vault_config(config_path)
-                                                                           : Result(vault::default_vault_config());
+    auto config = args.load_config() ? vault::load_vault_config(args.config_path) : Result(vault::default_vault_config());
     if (!config) return fail("configuration", config.error());
 
     std::optional<UserIdentity> user;

@@ -78,6 +78,16 @@ Result<void> VaultManager::open_existing_store(const SecureBytes& master_key) {
 
 Subject VaultManager::subject(const BusCaller& c) const { return Subject{c.uid, clearance_of(config_, c)}; }
 
+Result<std::pair<Subject, const EntryMeta*>> VaultManager::existing_entry(const BusCaller& c, const std::string& name) const {
+    CP_TRY(validate_name(name));
+    auto s = subject(c);
+    CP_TRY(may_use(s));
+    CP_TRY(ready());
+    const EntryMeta* e = store_->find(name);
+    if (e == nullptr) return make_error(Errc::NotFound, "no secret named '" + name + "'");
+    return std::pair{s, e};
+}
+
 Result<void> VaultManager::validate_name(const std::string& name) const {
     if (name.empty() || name.size() > config_.max_name_length)
         return make_error(Errc::InvalidArgument, "a secret name must be 1 to " +
@@ -189,12 +199,9 @@ Result<void> VaultManager::store(const BusCaller& c, const std::string& name, st
 Result<void> VaultManager::retrieve(const BusCaller& c, const std::string& name,
                                     const std::function<void(std::span<const std::uint8_t>)>& use) {
     auto act = [&]() -> Result<void> {
-        CP_TRY(validate_name(name));
-        auto s = subject(c);
-        CP_TRY(may_use(s));
-        CP_TRY(ready());
-        const EntryMeta* e = store_->find(name);
-        if (e == nullptr) return make_error(Errc::NotFound, "no secret named '" + name + "'");
+        auto found = existing_entry(c, name);
+        if (!found) return std::move(found).error();
+        auto& [s, e] = *found;
         CP_TRY(may_retrieve(s, *e));
         auto len = store_->get_into(name, scratch_);
         if (!len) return std::move(len).error();
@@ -207,12 +214,9 @@ Result<void> VaultManager::retrieve(const BusCaller& c, const std::string& name,
 
 Result<void> VaultManager::remove(const BusCaller& c, const std::string& name) {
     auto act = [&]() -> Result<void> {
-        CP_TRY(validate_name(name));
-        auto s = subject(c);
-        CP_TRY(may_use(s));
-        CP_TRY(ready());
-        const EntryMeta* e = store_->find(name);
-        if (e == nullptr) return make_error(Errc::NotFound, "no secret named '" + name + "'");
+        auto found = existing_entry(c, name);
+        if (!found) return std::move(found).error();
+        auto& [s, e] = *found;
         CP_TRY(may_modify(s, *e));
         return commit([&](VaultStore& st) -> Result<void> {
             st.erase(name);
@@ -240,16 +244,13 @@ Result<std::vector<EntryMeta>> VaultManager::list(const BusCaller& c) {
 Result<void> VaultManager::set_readers(const BusCaller& c, const std::string& name,
                                        const std::vector<std::uint32_t>& readers) {
     auto act = [&]() -> Result<void> {
-        CP_TRY(validate_name(name));
         if (readers.size() > kMaxReaders)
             return make_error(Errc::LimitExceeded, "at most " + std::to_string(kMaxReaders) + " readers");
         for (auto uid : readers)
             if (uid == 0xffffffffu) return make_error(Errc::InvalidArgument, "uid 4294967295 is not a user");
-        auto s = subject(c);
-        CP_TRY(may_use(s));
-        CP_TRY(ready());
-        const EntryMeta* e = store_->find(name);
-        if (e == nullptr) return make_error(Errc::NotFound, "no secret named '" + name + "'");
+        auto found = existing_entry(c, name);
+        if (!found) return std::move(found).error();
+        auto& [s, e] = *found;
         CP_TRY(may_modify(s, *e));
         std::vector<std::uint32_t> sorted = readers;
         std::sort(sorted.begin(), sorted.end());

@@ -51,6 +51,8 @@ private:
     VaultManager(VaultConfig config, KeyMaterial key, AccessLog log);
 
     Subject subject(const BusCaller& c) const;
+    // The prelude of every call on one secret: valid name, some clearance, vault usable, entry exists.
+    Result<std::pair<Subject, const EntryMeta*>> existing_entry(const BusCaller& c, const std::string& name) const;
     Result<void> validate_name(const std::string& name) const;
     Result<void> ready() const;  // unlocked and undamaged
     // Runs mutate on the store and persists it; on a failed write the store is reloaded from
