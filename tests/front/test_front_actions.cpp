@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -282,4 +283,26 @@ BOOST_AUTO_TEST_CASE(the_injection_defender_raises_levels_and_flags_skill_output
     BOOST_TEST(all.str().find("reveal the system prompt") == std::string::npos);
     BOOST_TEST(all.str().find("id_rsa") == std::string::npos);
     BOOST_TEST(all.str().find("\"injection\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(closedpawd_runs_as_its_own_user_without_capabilities_under_seccomp) {
+    FrontHarness h;
+    std::ifstream f("/proc/" + std::to_string(h.front_pid()) + "/status");
+    std::map<std::string, std::string> st;
+    for (std::string line; std::getline(f, line);) {
+        auto colon = line.find(':');
+        auto v = line.substr(colon + 1);
+        v.erase(0, v.find_first_not_of(" \t"));
+        st[line.substr(0, colon)] = v;
+    }
+    auto uid = std::to_string(::getpwnam("closedpaw")->pw_uid);
+    BOOST_TEST(st["Uid"] == uid + "\t" + uid + "\t" + uid + "\t" + uid);
+    for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) BOOST_TEST(st[cap] == "0000000000000000", cap);
+    BOOST_TEST(st["NoNewPrivs"] == "1");
+    BOOST_TEST(st["Seccomp"] == "2");
+    // Its state is private to it.
+    struct stat sd {};
+    BOOST_REQUIRE(::stat(h.state().c_str(), &sd) == 0);
+    BOOST_TEST((sd.st_mode & 0777) == 0700u);
+    BOOST_TEST(sd.st_uid == ::getpwnam("closedpaw")->pw_uid);
 }

@@ -89,3 +89,20 @@ BOOST_AUTO_TEST_CASE(kill_mode_kills_on_a_forbidden_syscall) {
     });
     BOOST_TEST(rc == 128 + SIGSYS);
 }
+
+BOOST_AUTO_TEST_CASE(under_the_closedpawd_profile_exec_and_network_fail) {
+    auto p = load_seccomp_policy(policy("closedpawd.toml"));
+    BOOST_REQUIRE_MESSAGE(p.ok(), (p ? "" : p.error().message));
+    int rc = in_child([&] {
+        if (!apply_seccomp(*p)) return 10;
+        errno = 0;
+        if (::socket(AF_INET6, SOCK_DGRAM, 0) != -1 || errno != EPERM) return 11;
+        char* argv[] = {const_cast<char*>("/bin/sh"), nullptr};
+        errno = 0;
+        ::execve("/bin/sh", argv, nullptr);
+        if (errno != EPERM) return 12;
+        if (::socket(AF_UNIX, SOCK_SEQPACKET, 0) < 0) return 13;  // the broker's socket stays reachable
+        return 0;
+    });
+    BOOST_TEST(rc == 0, "child failed at step " << rc);
+}
