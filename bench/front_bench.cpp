@@ -35,7 +35,8 @@ long rss_kib(pid_t pid) {
 }
 
 VariantMap pending_params(int i) {
-    return {{"operation", sdbus::Variant(std::string("delete"))}, {"path", sdbus::Variant("f" + std::to_string(i) + ".txt")}};
+    return {{"operation", sdbus::Variant(std::string("delete"))},
+            {"path", sdbus::Variant("f" + std::to_string(i) + ".txt")}};
 }
 
 double fdatasync_us(const std::string& dir, int n) {
@@ -58,9 +59,11 @@ double fdatasync_us(const std::string& dir, int n) {
 
 int main(int argc, char** argv) {
     int rounds = argc > 1 ? std::stoi(argv[1]) : 1000;
-    FrontHarness h({.policy_override = "[rate_limit]\nper_uid_per_minute = 10000000\nper_uid_burst = 1000000\n"
-                                       "global_per_minute = 10000000\nglobal_burst = 1000000\nmax_pending_per_uid = 100000\n",
-                    .start_broker = false});
+    FrontHarness h(
+        {.policy_override =
+             "[rate_limit]\nper_uid_per_minute = 10000000\nper_uid_burst = 1000000\n"
+             "global_per_minute = 10000000\nglobal_burst = 1000000\nmax_pending_per_uid = 100000\n",
+         .start_broker = false});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     long idle_rss = rss_kib(h.front_pid());
     auto conn = sdbus::createSystemBusConnection();
@@ -84,7 +87,8 @@ int main(int argc, char** argv) {
         for (int c = 0; c < clients; ++c)
             ts.emplace_back([&, c] {
                 auto cn = sdbus::createSystemBusConnection();
-                auto px = sdbus::createProxy(*cn, "org.closedpaw.ClosedPaw1", "/org/closedpaw/ClosedPaw1");
+                auto px = sdbus::createProxy(*cn, "org.closedpaw.ClosedPaw1",
+                                             "/org/closedpaw/ClosedPaw1");
                 for (int i = 0; !stop; ++i) {
                     submit(*px, "file_operation", "", pending_params(c * 1000000 + i));
                     ++done;
@@ -99,11 +103,16 @@ int main(int argc, char** argv) {
 
     double p50 = pct(ping, 0.5), s50 = pct(submit_t, 0.5);
     std::printf("closedpawd benchmark (%d interleaved rounds)\n", rounds);
-    std::printf("  floor: Peer.Ping on closedpawd           p50 %8.1f us  p99 %8.1f us\n", p50, pct(ping, 0.99));
+    std::printf("  floor: Peer.Ping on closedpawd           p50 %8.1f us  p99 %8.1f us\n", p50,
+                pct(ping, 0.99));
     std::printf("  disk: one fdatasync of an appended line  p50 %8.1f us\n", sync50);
-    std::printf("  SubmitAction -> pending (durable)        p50 %8.1f us  p99 %8.1f us  = %.1fx the bus floor, %.2fx (floor + 2 fdatasync)\n",
-                s50, pct(submit_t, 0.99), s50 / p50, s50 / (p50 + 2 * sync50));
-    std::printf("  sustained durable submissions/s: 1 client %.0f, 4 clients %.0f, 16 clients %.0f\n", t1, t4, t16);
+    std::printf(
+        "  SubmitAction -> pending (durable)        p50 %8.1f us  p99 %8.1f us  = %.1fx the bus "
+        "floor, %.2fx (floor + 2 fdatasync)\n",
+        s50, pct(submit_t, 0.99), s50 / p50, s50 / (p50 + 2 * sync50));
+    std::printf(
+        "  sustained durable submissions/s: 1 client %.0f, 4 clients %.0f, 16 clients %.0f\n", t1,
+        t4, t16);
     std::printf("  closedpawd RSS idle: %.1f MB\n", static_cast<double>(idle_rss) / 1024.0);
     return 0;
 }

@@ -47,22 +47,29 @@ int main(int argc, char** argv) {
     auto p = vault.proxy(*conn);
     const char* iface = "org.closedpaw.Vault1";
     std::vector<uint8_t> secret(64, 'k');
-    p->callMethod("Store").onInterface(iface).withArguments(std::string("bench-key"), secret, std::string("standard"));
+    p->callMethod("Store").onInterface(iface).withArguments(std::string("bench-key"), secret,
+                                                            std::string("standard"));
 
     std::vector<double> ping, retrieve;
-    for (int i = 0; i < 200; ++i) p->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer");  // warm up
+    for (int i = 0; i < 200; ++i)
+        p->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer");  // warm up
     for (int i = 0; i < rounds; ++i) {
-        ping.push_back(time_us([&] { p->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer"); }));
+        ping.push_back(
+            time_us([&] { p->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer"); }));
         retrieve.push_back(time_us([&] {
             std::vector<uint8_t> v;
-            p->callMethod("Retrieve").onInterface(iface).withArguments(std::string("bench-key")).storeResultsTo(v);
+            p->callMethod("Retrieve")
+                .onInterface(iface)
+                .withArguments(std::string("bench-key"))
+                .storeResultsTo(v);
         }));
     }
     std::vector<double> store;
     for (int i = 0; i < 1000; ++i) {
         std::string name = "secret-" + std::to_string(i);
         store.push_back(time_us([&] {
-            p->callMethod("Store").onInterface(iface).withArguments(name, secret, std::string("standard"));
+            p->callMethod("Store").onInterface(iface).withArguments(name, secret,
+                                                                    std::string("standard"));
         }));
     }
     long rss = rss_kib(vault.pid());
@@ -71,10 +78,12 @@ int main(int argc, char** argv) {
     double r50 = percentile(retrieve, 0.5), r99 = percentile(retrieve, 0.99);
     std::printf("vault benchmark (%d interleaved rounds)\n", rounds);
     std::printf("  floor: Peer.Ping on vaultd      p50 %7.1f us   p99 %7.1f us\n", ping50, ping99);
-    std::printf("  Retrieve (64-byte secret)       p50 %7.1f us   p99 %7.1f us   p50 ratio %.2fx floor\n", r50, r99,
-                r50 / ping50);
-    std::printf("  Store, durable (fsync), 1000x   p50 %7.1f us   p99 %7.1f us\n", percentile(store, 0.5),
-                percentile(store, 0.99));
-    std::printf("  closedpaw-vaultd RSS holding 1001 secrets: %.1f MB\n", static_cast<double>(rss) / 1024.0);
+    std::printf(
+        "  Retrieve (64-byte secret)       p50 %7.1f us   p99 %7.1f us   p50 ratio %.2fx floor\n",
+        r50, r99, r50 / ping50);
+    std::printf("  Store, durable (fsync), 1000x   p50 %7.1f us   p99 %7.1f us\n",
+                percentile(store, 0.5), percentile(store, 0.99));
+    std::printf("  closedpaw-vaultd RSS holding 1001 secrets: %.1f MB\n",
+                static_cast<double>(rss) / 1024.0);
     return 0;
 }

@@ -1,8 +1,8 @@
 #include "bus_caller.hpp"
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <algorithm>
 #include <map>
-#include <sdbus-c++/sdbus-c++.h>
 
 namespace closedpaw {
 
@@ -32,14 +32,17 @@ Result<BusCaller> BusCallerResolver::resolve(const std::string& sender) {
             .withArguments(sender)
             .storeResultsTo(creds);
     } catch (const sdbus::Error& e) {
-        return make_error(Errc::AccessDenied, "cannot learn the caller's credentials: " + e.getMessage());
+        return make_error(Errc::AccessDenied,
+                          "cannot learn the caller's credentials: " + e.getMessage());
     }
     BusCaller caller;
     caller.sender = sender;
     auto uid = creds.find("UnixUserID");
-    if (uid == creds.end()) return make_error(Errc::AccessDenied, "the bus did not report the caller's uid");
+    if (uid == creds.end())
+        return make_error(Errc::AccessDenied, "the bus did not report the caller's uid");
     caller.uid = uid->second.get<uint32_t>();
-    if (auto pid = creds.find("ProcessID"); pid != creds.end()) caller.pid = static_cast<pid_t>(pid->second.get<uint32_t>());
+    if (auto pid = creds.find("ProcessID"); pid != creds.end())
+        caller.pid = static_cast<pid_t>(pid->second.get<uint32_t>());
     if (auto g = creds.find("UnixGroupIDs"); g != creds.end()) {
         for (auto v : g->second.get<std::vector<uint32_t>>()) caller.gids.push_back(v);
     }
@@ -49,7 +52,9 @@ Result<BusCaller> BusCallerResolver::resolve(const std::string& sender) {
     return caller;
 }
 
-std::string bus_error_name(Errc code) { return std::string("org.closedpaw.Error.") + errc_name(code); }
+std::string bus_error_name(Errc code) {
+    return std::string("org.closedpaw.Error.") + errc_name(code);
+}
 
 sdbus::Error to_bus_error(const Error& error) {
     return sdbus::Error(bus_error_name(error.code), error.message);

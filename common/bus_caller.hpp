@@ -32,7 +32,7 @@ struct BusCaller {
 };
 
 class BusCallerResolver {
-public:
+  public:
     explicit BusCallerResolver(sdbus::IConnection& bus, std::size_t cache_cap = 1024);
     ~BusCallerResolver();
 
@@ -41,7 +41,7 @@ public:
     Result<BusCaller> resolve(const sdbus::Message& msg);
     Result<BusCaller> resolve(const std::string& sender);
 
-private:
+  private:
     std::unique_ptr<sdbus::IProxy> dbus_;
     std::unordered_map<std::string, BusCaller> cache_;
     std::size_t cache_cap_;

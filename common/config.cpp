@@ -33,7 +33,9 @@ Result<ConfigFile> ConfigFile::load(const std::string& path, std::size_t max_byt
     return parse(*text, path);
 }
 
-TableView ConfigFile::root() const { return TableView(table_, table_.get(), path_, ""); }
+TableView ConfigFile::root() const {
+    return TableView(table_, table_.get(), path_, "");
+}
 
 TableView::TableView(std::shared_ptr<const toml::table> owner, const toml::table* table,
                      std::string file, std::string prefix)
@@ -43,7 +45,9 @@ std::string TableView::dotted(std::string_view key) const {
     return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
 }
 
-const toml::node* TableView::find(std::string_view key) const { return table_->get(key); }
+const toml::node* TableView::find(std::string_view key) const {
+    return table_->get(key);
+}
 
 std::string TableView::location(const toml::node* node) const {
     const auto& src = node != nullptr ? node->source() : table_->source();
@@ -68,7 +72,9 @@ Result<void> TableView::only_keys(std::initializer_list<std::string_view> allowe
     return {};
 }
 
-bool TableView::has(std::string_view key) const { return find(key) != nullptr; }
+bool TableView::has(std::string_view key) const {
+    return find(key) != nullptr;
+}
 
 std::vector<std::string> TableView::keys() const {
     std::vector<std::string> out;
@@ -107,9 +113,12 @@ Result<std::optional<double>> TableView::get_double(std::string_view key, double
     const auto* n = find(key);
     if (n == nullptr) return std::optional<double>{};
     double v;
-    if (n->is_floating_point()) v = n->as_floating_point()->get();
-    else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-    else return error(key, "expected a number");
+    if (n->is_floating_point())
+        v = n->as_floating_point()->get();
+    else if (n->is_integer())
+        v = static_cast<double>(n->as_integer()->get());
+    else
+        return error(key, "expected a number");
     if (!(v >= min && v <= max)) {
         std::ostringstream s;
         s << "value " << v << " is outside " << min << ".." << max;
@@ -162,7 +171,8 @@ Result<std::vector<TableView>> TableView::get_table_array(std::string_view key) 
     const auto* n = find(key);
     std::vector<TableView> out;
     if (n == nullptr) return out;
-    if (!n->is_array_of_tables()) return error(key, "expected an array of tables ([[" + dotted(key) + "]])");
+    if (!n->is_array_of_tables())
+        return error(key, "expected an array of tables ([[" + dotted(key) + "]])");
     std::size_t i = 0;
     for (const auto& el : *n->as_array()) {
         out.emplace_back(owner_, el.as_table(), file_,

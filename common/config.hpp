@@ -25,21 +25,21 @@ class TableView;
 
 // A parsed TOML file; keeps the tree alive for the TableViews made from it.
 class ConfigFile {
-public:
+  public:
     static Result<ConfigFile> load(const std::string& path, std::size_t max_bytes = 1 << 20);
     static Result<ConfigFile> parse(std::string_view text, const std::string& name_for_errors);
 
     TableView root() const;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     std::shared_ptr<toml::table> table_;
 };
 
 // A read-only view of one table with typed, range-checked getters.
 class TableView {
-public:
+  public:
     TableView(std::shared_ptr<const toml::table> owner, const toml::table* table, std::string file,
               std::string prefix);
 
@@ -65,7 +65,7 @@ public:
     const toml::table& raw() const { return *table_; }
     std::string dotted(std::string_view key) const;
 
-private:
+  private:
     const toml::node* find(std::string_view key) const;
     std::string location(const toml::node* node) const;
 

@@ -13,8 +13,9 @@ bool DaemonArgs::load_config() const {
     return explicit_config || ::stat(config_path.c_str(), &st) == 0;
 }
 
-std::variant<DaemonArgs, int> parse_daemon_args(int argc, char** argv, std::string_view name, std::string default_config,
-                                                std::initializer_list<std::pair<std::string_view, ExtraOption>> extra) {
+std::variant<DaemonArgs, int> parse_daemon_args(
+    int argc, char** argv, std::string_view name, std::string default_config,
+    std::initializer_list<std::pair<std::string_view, ExtraOption>> extra) {
     DaemonArgs args{std::move(default_config), false};
     std::string usage = "usage: " + std::string(name) + " [--config PATH]";
     for (const auto& [flag, fn] : extra) usage += " [" + std::string(flag) + " VALUE]";

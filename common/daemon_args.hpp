@@ -24,9 +24,9 @@ struct DaemonArgs {
 using ExtraOption = std::function<std::optional<int>(const char* value)>;
 
 // Returns the parsed arguments, or the exit code to end with (usage error 2, --help/--version 0).
-std::variant<DaemonArgs, int> parse_daemon_args(int argc, char** argv, std::string_view name,
-                                                std::string default_config,
-                                                std::initializer_list<std::pair<std::string_view, ExtraOption>> extra = {});
+std::variant<DaemonArgs, int> parse_daemon_args(
+    int argc, char** argv, std::string_view name, std::string default_config,
+    std::initializer_list<std::pair<std::string_view, ExtraOption>> extra = {});
 
 // Logs "<what>: <message>" at error priority and returns 1, the exit code of a failed start.
 int startup_failure(const std::string& what, const Error& error);

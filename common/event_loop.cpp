@@ -2,14 +2,14 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <unistd.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include <sdbus-c++/IConnection.h>
 #include <csignal>
 #include <ctime>
 #include <limits>
-#include <sdbus-c++/IConnection.h>
 #include <stdexcept>
 
 namespace closedpaw {
@@ -30,18 +30,23 @@ EventLoop::EventLoop() {
     // Watchdog: ping at half the interval systemd asked for, from the loop itself.
     uint64_t usec = 0;
     if (sd_watchdog_enabled(/* unset_environment= */ 0, &usec) > 0 && usec > 0) {
-        add_timer(std::chrono::milliseconds(usec / 2000), [] { sd_notify(0, "WATCHDOG=1"); },
-                  /* repeat= */ true);
+        add_timer(
+            std::chrono::milliseconds(usec / 2000), [] { sd_notify(0, "WATCHDOG=1"); },
+            /* repeat= */ true);
     }
 }
 
-void EventLoop::attach_bus(sdbus::IConnection& bus) { bus_ = &bus; }
+void EventLoop::attach_bus(sdbus::IConnection& bus) {
+    bus_ = &bus;
+}
 
 void EventLoop::watch_fd(int fd, short events, std::function<void(short)> handler) {
     fds_[fd] = {events, std::move(handler)};
 }
 
-void EventLoop::unwatch_fd(int fd) { fds_.erase(fd); }
+void EventLoop::unwatch_fd(int fd) {
+    fds_.erase(fd);
+}
 
 EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds delay, std::function<void()> fn,
                                         bool repeat) {
@@ -50,7 +55,9 @@ EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds delay, std::fu
     return id;
 }
 
-void EventLoop::cancel_timer(TimerId id) { timers_.erase(id); }
+void EventLoop::cancel_timer(TimerId id) {
+    timers_.erase(id);
+}
 
 void EventLoop::notify_ready(const std::string& status) {
     sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
@@ -100,8 +107,10 @@ void EventLoop::fire_timers() {
         auto it = timers_.find(id);
         if (it == timers_.end()) continue;
         auto fn = it->second.fn;  // copy: the callback may cancel or add timers
-        if (it->second.repeat) it->second.due = now + it->second.interval;
-        else timers_.erase(it);
+        if (it->second.repeat)
+            it->second.due = now + it->second.interval;
+        else
+            timers_.erase(it);
         fn();
     }
 }

@@ -21,7 +21,7 @@ class IConnection;
 namespace closedpaw {
 
 class EventLoop {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     using TimerId = std::uint64_t;
 
@@ -50,7 +50,7 @@ public:
     static void notify_ready(const std::string& status);
     static void notify_status(const std::string& status);
 
-private:
+  private:
     struct Timer {
         Clock::time_point due;
         std::chrono::milliseconds interval;

@@ -77,17 +77,20 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data,
     std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
     std::string tmp = dir + "/." + p.filename().string() + ".tmp-" + random_suffix();
 
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                       options.mode));
+    UniqueFd fd(
+        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, options.mode));
     if (!fd) return Error::from_errno("cannot create " + tmp);
     auto cleanup_fail = [&](Error e) -> Result<void> {
         ::unlink(tmp.c_str());
         return e;
     };
     // O_CREAT's mode is filtered by the umask; the file's mode must not depend on it.
-    if (::fchmod(fd.get(), options.mode) != 0) return cleanup_fail(Error::from_errno("fchmod " + tmp));
-    if (auto r = write_all(fd.get(), data); !r) return cleanup_fail(std::move(r).error().prefix(tmp));
-    if (options.sync && ::fsync(fd.get()) != 0) return cleanup_fail(Error::from_errno("fsync " + tmp));
+    if (::fchmod(fd.get(), options.mode) != 0)
+        return cleanup_fail(Error::from_errno("fchmod " + tmp));
+    if (auto r = write_all(fd.get(), data); !r)
+        return cleanup_fail(std::move(r).error().prefix(tmp));
+    if (options.sync && ::fsync(fd.get()) != 0)
+        return cleanup_fail(Error::from_errno("fsync " + tmp));
     fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) != 0)
         return cleanup_fail(Error::from_errno("rename " + tmp + " to " + path));

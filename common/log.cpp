@@ -55,8 +55,8 @@ void write(Priority priority, std::string_view message, std::initializer_list<Fi
         if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0) return;
         // Fall through to stderr if the journal refused the entry.
     }
-    std::string line = "<" + std::to_string(static_cast<int>(priority)) + ">" + g_identifier + ": " +
-                       std::string(message);
+    std::string line = "<" + std::to_string(static_cast<int>(priority)) + ">" + g_identifier +
+                       ": " + std::string(message);
     for (const auto& [k, v] : fields) {
         if (k == "MESSAGE_ID") continue;
         line += " " + std::string(k) + "=" + v;

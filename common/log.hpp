@@ -21,10 +21,20 @@ using Field = std::pair<std::string_view, std::string>;
 void init(std::string_view identifier);
 void write(Priority priority, std::string_view message, std::initializer_list<Field> fields = {});
 
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Priority::Error, m, f); }
-inline void warning(std::string_view m, std::initializer_list<Field> f = {}) { write(Priority::Warning, m, f); }
-inline void notice(std::string_view m, std::initializer_list<Field> f = {}) { write(Priority::Notice, m, f); }
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Priority::Info, m, f); }
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Priority::Debug, m, f); }
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+    write(Priority::Error, m, f);
+}
+inline void warning(std::string_view m, std::initializer_list<Field> f = {}) {
+    write(Priority::Warning, m, f);
+}
+inline void notice(std::string_view m, std::initializer_list<Field> f = {}) {
+    write(Priority::Notice, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+    write(Priority::Info, m, f);
+}
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+    write(Priority::Debug, m, f);
+}
 
 }  // namespace closedpaw::log

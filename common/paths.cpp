@@ -17,8 +17,14 @@ std::string first_of(const char* env, const std::string& fallback) {
 
 }  // namespace
 
-std::string state_directory(const std::string& fallback) { return first_of("STATE_DIRECTORY", fallback); }
-std::string runtime_directory(const std::string& fallback) { return first_of("RUNTIME_DIRECTORY", fallback); }
-std::string credentials_directory() { return first_of("CREDENTIALS_DIRECTORY", ""); }
+std::string state_directory(const std::string& fallback) {
+    return first_of("STATE_DIRECTORY", fallback);
+}
+std::string runtime_directory(const std::string& fallback) {
+    return first_of("RUNTIME_DIRECTORY", fallback);
+}
+std::string credentials_directory() {
+    return first_of("CREDENTIALS_DIRECTORY", "");
+}
 
 }  // namespace closedpaw

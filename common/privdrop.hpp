@@ -29,7 +29,7 @@ struct DropSpec {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<gid_t> supplementary_groups;  // replaces the current list
-    std::vector<cap_value_t> keep_caps;       // kept in permitted+effective+bounding; all else dropped
+    std::vector<cap_value_t> keep_caps;  // kept in permitted+effective+bounding; all else dropped
 };
 
 // Switches to spec's uid/gid (when running as root), drops every capability not in keep_caps

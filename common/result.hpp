@@ -32,7 +32,9 @@ enum class Errc {
 };
 
 const char* errc_name(Errc code) noexcept;
-inline std::ostream& operator<<(std::ostream& os, Errc code) { return os << errc_name(code); }
+inline std::ostream& operator<<(std::ostream& os, Errc code) {
+    return os << errc_name(code);
+}
 
 struct Error {
     Errc code = Errc::Failed;
@@ -49,7 +51,7 @@ struct Error {
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
@@ -67,13 +69,13 @@ public:
     const Error& error() const& { return std::get<1>(v_); }
     Error&& error() && { return std::get<1>(std::move(v_)); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : err_(std::move(error)), failed_(true) {}  // NOLINT
 
@@ -82,18 +84,20 @@ public:
     const Error& error() const& { return err_; }
     Error&& error() && { return std::move(err_); }
 
-private:
+  private:
     Error err_;
     bool failed_ = false;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message), 0}; }
+inline Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message), 0};
+}
 
 }  // namespace closedpaw
 
 // Propagate an error from an expression returning Result<...>.
-#define CP_TRY(expr)                                   \
-    do {                                               \
-        auto&& cp_try_r_ = (expr);                     \
+#define CP_TRY(expr)                                         \
+    do {                                                     \
+        auto&& cp_try_r_ = (expr);                           \
         if (!cp_try_r_) return std::move(cp_try_r_).error(); \
     } while (0)

@@ -11,10 +11,14 @@ enum class RiskLevel { Low = 0, Medium = 1, High = 2, Critical = 3 };
 
 constexpr std::string_view risk_level_name(RiskLevel l) {
     switch (l) {
-        case RiskLevel::Low: return "low";
-        case RiskLevel::Medium: return "medium";
-        case RiskLevel::High: return "high";
-        case RiskLevel::Critical: return "critical";
+        case RiskLevel::Low:
+            return "low";
+        case RiskLevel::Medium:
+            return "medium";
+        case RiskLevel::High:
+            return "high";
+        case RiskLevel::Critical:
+            return "critical";
     }
     return "critical";
 }
@@ -27,9 +31,13 @@ constexpr std::optional<RiskLevel> parse_risk_level(std::string_view s) {
     return std::nullopt;
 }
 
-inline std::ostream& operator<<(std::ostream& os, RiskLevel l) { return os << risk_level_name(l); }
+inline std::ostream& operator<<(std::ostream& os, RiskLevel l) {
+    return os << risk_level_name(l);
+}
 
 // Raising only: the result is never lower than either input.
-constexpr RiskLevel raise_level(RiskLevel a, RiskLevel b) { return a > b ? a : b; }
+constexpr RiskLevel raise_level(RiskLevel a, RiskLevel b) {
+    return a > b ? a : b;
+}
 
 }  // namespace closedpaw

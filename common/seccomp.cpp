@@ -52,7 +52,8 @@ Result<SeccompPolicy> load_seccomp_policy(const std::string& path) {
 
     auto allow = root.get_string_array("allow");
     if (!allow) return std::move(allow).error();
-    if (!*allow || (*allow)->empty()) return root.error("allow", "an allow-list must name syscalls");
+    if (!*allow || (*allow)->empty())
+        return root.error("allow", "an allow-list must name syscalls");
     for (const auto& name : **allow) {
         if (seccomp_syscall_resolve_name(name.c_str()) == __NR_SCMP_ERROR)
             return root.error("allow", "unknown syscall '" + name + "' on this architecture");
@@ -85,8 +86,9 @@ Result<SeccompPolicy> load_seccomp_policy(const std::string& path) {
 }
 
 Result<void> apply_seccomp(const SeccompPolicy& policy) {
-    const uint32_t deny = policy.deny_errno == 0 ? SCMP_ACT_KILL_PROCESS
-                                                 : SCMP_ACT_ERRNO(static_cast<uint32_t>(policy.deny_errno));
+    const uint32_t deny = policy.deny_errno == 0
+                              ? SCMP_ACT_KILL_PROCESS
+                              : SCMP_ACT_ERRNO(static_cast<uint32_t>(policy.deny_errno));
     std::unique_ptr<void, CtxFree> ctx(seccomp_init(deny));
     if (!ctx) return make_error(Errc::Failed, "seccomp_init failed");
     // Apply to every thread (sd-bus, libsodium or others may have started some).

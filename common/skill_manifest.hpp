@@ -81,7 +81,8 @@ bool valid_skill_id(std::string_view id);
 bool valid_operation_name(std::string_view op);
 bool valid_semver(std::string_view version);
 
-Result<SkillManifest> parse_skill_manifest(std::string_view text, const std::string& name_for_errors);
+Result<SkillManifest> parse_skill_manifest(std::string_view text,
+                                           const std::string& name_for_errors);
 // Reads dir/skill.toml; checks the id matches the directory name and that the executable is
 // a regular file in dir (not a symlink).
 Result<SkillManifest> load_skill_manifest(const std::string& dir);

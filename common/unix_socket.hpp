@@ -30,8 +30,8 @@ Result<PeerCred> peer_credentials(int fd);
 
 // One message per call; a message larger than max_bytes is an error (the connection should
 // then be closed). An empty optional means the peer closed the connection.
-Result<std::optional<std::string>> recv_message(int fd, std::size_t max_bytes,
-                                                std::optional<std::chrono::milliseconds> timeout = {});
+Result<std::optional<std::string>> recv_message(
+    int fd, std::size_t max_bytes, std::optional<std::chrono::milliseconds> timeout = {});
 Result<void> send_message(int fd, std::string_view message);
 
 // The first fd passed by systemd socket activation (LISTEN_FDS), if any.

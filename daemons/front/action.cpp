@@ -18,47 +18,62 @@ std::string hex(const unsigned char* p, std::size_t n) {
 
 std::string_view action_type_name(ActionType t) {
     switch (t) {
-        case ActionType::Chat: return "chat";
-        case ActionType::SkillExecution: return "skill_execution";
-        case ActionType::ModelSwitch: return "model_switch";
-        case ActionType::ApiCall: return "api_call";
-        case ActionType::FileOperation: return "file_operation";
-        case ActionType::ConfigChange: return "config_change";
-        case ActionType::Unknown: return "unknown";
+        case ActionType::Chat:
+            return "chat";
+        case ActionType::SkillExecution:
+            return "skill_execution";
+        case ActionType::ModelSwitch:
+            return "model_switch";
+        case ActionType::ApiCall:
+            return "api_call";
+        case ActionType::FileOperation:
+            return "file_operation";
+        case ActionType::ConfigChange:
+            return "config_change";
+        case ActionType::Unknown:
+            return "unknown";
     }
     return "unknown";
 }
 
 ActionType parse_action_type(std::string_view s) {
-    for (auto t : {ActionType::Chat, ActionType::SkillExecution, ActionType::ModelSwitch, ActionType::ApiCall,
-                   ActionType::FileOperation, ActionType::ConfigChange})
+    for (auto t : {ActionType::Chat, ActionType::SkillExecution, ActionType::ModelSwitch,
+                   ActionType::ApiCall, ActionType::FileOperation, ActionType::ConfigChange})
         if (s == action_type_name(t)) return t;
     return ActionType::Unknown;
 }
 
 std::string_view status_name(ActionStatus s) {
     switch (s) {
-        case ActionStatus::Pending: return "pending";
-        case ActionStatus::Approved: return "approved";
-        case ActionStatus::Rejected: return "rejected";
-        case ActionStatus::Expired: return "expired";
-        case ActionStatus::Executing: return "executing";
-        case ActionStatus::Completed: return "completed";
-        case ActionStatus::Failed: return "failed";
+        case ActionStatus::Pending:
+            return "pending";
+        case ActionStatus::Approved:
+            return "approved";
+        case ActionStatus::Rejected:
+            return "rejected";
+        case ActionStatus::Expired:
+            return "expired";
+        case ActionStatus::Executing:
+            return "executing";
+        case ActionStatus::Completed:
+            return "completed";
+        case ActionStatus::Failed:
+            return "failed";
     }
     return "failed";
 }
 
 std::optional<ActionStatus> parse_status(std::string_view s) {
-    for (auto st : {ActionStatus::Pending, ActionStatus::Approved, ActionStatus::Rejected, ActionStatus::Expired,
-                    ActionStatus::Executing, ActionStatus::Completed, ActionStatus::Failed})
+    for (auto st : {ActionStatus::Pending, ActionStatus::Approved, ActionStatus::Rejected,
+                    ActionStatus::Expired, ActionStatus::Executing, ActionStatus::Completed,
+                    ActionStatus::Failed})
         if (s == status_name(st)) return st;
     return std::nullopt;
 }
 
 bool is_terminal(ActionStatus s) {
-    return s == ActionStatus::Rejected || s == ActionStatus::Expired || s == ActionStatus::Completed ||
-           s == ActionStatus::Failed;
+    return s == ActionStatus::Rejected || s == ActionStatus::Expired ||
+           s == ActionStatus::Completed || s == ActionStatus::Failed;
 }
 
 nlohmann::json Action::to_json() const {
@@ -117,10 +132,12 @@ std::optional<Action> Action::from_json(const nlohmann::json& j) {
 std::string action_digest(std::string_view type, std::string_view skill, std::string_view operation,
                           const nlohmann::json& params) {
     // Canonical: nlohmann objects are key-sorted, so equal parameters give equal bytes.
-    nlohmann::json canon = {{"type", type}, {"skill", skill}, {"operation", operation}, {"params", params}};
+    nlohmann::json canon = {
+        {"type", type}, {"skill", skill}, {"operation", operation}, {"params", params}};
     std::string text = canon.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
     unsigned char out[32];
-    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size(), nullptr, 0);
     return hex(out, sizeof out);
 }
 
@@ -131,9 +148,9 @@ std::string new_action_id() {
 }
 
 std::uint64_t now_usec() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
 }
 
 }  // namespace closedpaw::front

@@ -34,8 +34,9 @@ struct TextVerdict {
 using TextScan = std::function<TextVerdict(std::string_view text, bool output)>;
 
 class ActionManager {
-public:
-    ActionManager(FrontConfig config, Policy policy, ActionStore store, AuditLog audit, SkillRegistry skills);
+  public:
+    ActionManager(FrontConfig config, Policy policy, ActionStore store, AuditLog audit,
+                  SkillRegistry skills);
 
     void set_executor(Executor* executor) { executor_ = executor; }
     void set_text_scan(TextScan scan) { text_scan_ = std::move(scan); }
@@ -45,17 +46,20 @@ public:
 
     using ActionDone = std::function<void(Result<Action>)>;
     using VoidDone = std::function<void(Result<void>)>;
-    void submit(const BusCaller& c, const std::string& type, const std::string& skill, nlohmann::json params,
-                ActionDone done);
-    void approve(const BusCaller& c, const std::string& id, const std::string& digest, VoidDone done);
-    void reject(const BusCaller& c, const std::string& id, const std::string& reason, VoidDone done);
+    void submit(const BusCaller& c, const std::string& type, const std::string& skill,
+                nlohmann::json params, ActionDone done);
+    void approve(const BusCaller& c, const std::string& id, const std::string& digest,
+                 VoidDone done);
+    void reject(const BusCaller& c, const std::string& id, const std::string& reason,
+                VoidDone done);
     void set_skill_enabled(const BusCaller& c, const std::string& id, bool enabled, VoidDone done);
     void executed(const std::string& id, SkillOutcome outcome);
     void expire_due();
 
     Result<Action> get(const BusCaller& c, const std::string& id) const;
     Result<std::vector<Action>> list(const BusCaller& c, const std::string& status_filter) const;
-    Result<std::vector<nlohmann::json>> audit_entries(const BusCaller& c, std::uint64_t after, std::uint32_t limit) const;
+    Result<std::vector<nlohmann::json>> audit_entries(const BusCaller& c, std::uint64_t after,
+                                                      std::uint32_t limit) const;
     Result<AuditVerification> verify_audit(const BusCaller& c) const;
     const SkillRegistry& skills() const { return skills_; }
     const Policy& policy() const { return policy_; }
@@ -64,14 +68,16 @@ public:
     // Commits queued changes, then replies, signals and starts execution.
     void flush();
 
-private:
+  private:
     struct Continuation {
         std::function<void(const Result<void>&)> fn;
     };
-    Result<Action> create(const BusCaller& c, const std::string& type, const std::string& skill, nlohmann::json params);
+    Result<Action> create(const BusCaller& c, const std::string& type, const std::string& skill,
+                          nlohmann::json params);
     void record(const Action& a, const std::string& event, uid_t by, const std::string& outcome,
                 nlohmann::json details = nlohmann::json::object());
-    void refuse(const BusCaller& c, const std::string& event, const std::string& action_id, const Error& e);
+    void refuse(const BusCaller& c, const std::string& event, const std::string& action_id,
+                const Error& e);
     void change(Action a, const std::string& event, uid_t by, const std::string& outcome);
     void start(const Action& a);
 
@@ -90,7 +96,7 @@ private:
     std::vector<std::string> changed_ids_;
     std::vector<std::string> to_start_;
     std::optional<Error> audit_failure_;  // from the queued appends of this batch
-    nlohmann::json injection_;            // verdict of the action being created, for its audit entry
+    nlohmann::json injection_;  // verdict of the action being created, for its audit entry
 };
 
 }  // namespace closedpaw::front

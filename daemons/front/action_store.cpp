@@ -26,8 +26,8 @@ Result<ActionStore> ActionStore::open(const std::string& dir, std::size_t keep_f
                 ++s.skipped_;  // torn tail: never acknowledged
                 break;
             }
-            auto j = nlohmann::json::parse(text->begin() + static_cast<long>(pos), text->begin() + static_cast<long>(nl),
-                                           nullptr, false);
+            auto j = nlohmann::json::parse(text->begin() + static_cast<long>(pos),
+                                           text->begin() + static_cast<long>(nl), nullptr, false);
             pos = nl + 1;
             auto a = Action::from_json(j);
             if (!a) {
@@ -69,9 +69,11 @@ Result<void> ActionStore::compact() {
     for (const auto& [id, a] : actions_)
         if (is_terminal(a.status)) finished.push_back(&a);
     if (finished.size() > keep_finished_) {
-        std::sort(finished.begin(), finished.end(), [](auto* x, auto* y) { return x->updated_usec < y->updated_usec; });
+        std::sort(finished.begin(), finished.end(),
+                  [](auto* x, auto* y) { return x->updated_usec < y->updated_usec; });
         std::vector<std::string> drop;
-        for (std::size_t i = 0; i < finished.size() - keep_finished_; ++i) drop.push_back(finished[i]->id);
+        for (std::size_t i = 0; i < finished.size() - keep_finished_; ++i)
+            drop.push_back(finished[i]->id);
         for (const auto& id : drop) actions_.erase(id);
     }
     std::string all;

@@ -14,7 +14,7 @@
 namespace closedpaw::front {
 
 class ActionStore {
-public:
+  public:
     static Result<ActionStore> open(const std::string& dir, std::size_t keep_finished = 1000);
 
     const std::map<std::string, Action>& actions() const { return actions_; }
@@ -23,7 +23,7 @@ public:
     Result<void> commit();
     std::size_t skipped_lines() const { return skipped_; }
 
-private:
+  private:
     Result<void> compact();
 
     std::string path_;

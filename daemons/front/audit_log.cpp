@@ -58,23 +58,27 @@ Chain read_chain(const std::string& path, bool keep_entries) {
         std::uint64_t expected = c.last_seq + 1;
         if (!j.is_object() || !j.contains("hash") || !j.contains("prev") || !j.contains("seq") ||
             !j["hash"].is_string() || !j["prev"].is_string() || !j["seq"].is_number_unsigned()) {
-            c.error = "entry after seq " + std::to_string(c.last_seq) + " is not a valid audit entry";
+            c.error =
+                "entry after seq " + std::to_string(c.last_seq) + " is not a valid audit entry";
             return c;
         }
         if (j["seq"].get<std::uint64_t>() != expected) {
-            c.error = "seq " + std::to_string(j["seq"].get<std::uint64_t>()) + " where " + std::to_string(expected) +
+            c.error = "seq " + std::to_string(j["seq"].get<std::uint64_t>()) + " where " +
+                      std::to_string(expected) +
                       " was expected (an entry was removed or reordered)";
             return c;
         }
         if (j["prev"].get<std::string>() != c.last_hash) {
-            c.error = "entry " + std::to_string(expected) + " does not chain to the entry before it";
+            c.error =
+                "entry " + std::to_string(expected) + " does not chain to the entry before it";
             return c;
         }
         std::string hash = j["hash"].get<std::string>();
         nlohmann::json body = j;
         body.erase("hash");
         if (audit_hash(c.last_hash, body) != hash) {
-            c.error = "entry " + std::to_string(expected) + " was altered (its hash does not match its content)";
+            c.error = "entry " + std::to_string(expected) +
+                      " was altered (its hash does not match its content)";
             return c;
         }
         c.last_seq = expected;
@@ -116,15 +120,17 @@ std::string check_head(const Chain& c, const Head& h, const std::string& log_pat
     if (c.last_seq < h.seq)
         return "the log ends at seq " + std::to_string(c.last_seq) + " but the head records seq " +
                std::to_string(h.seq) + ": entries were truncated from " + log_path;
-    if (c.last_seq == h.seq && c.last_hash != h.hash) return "the last entry differs from the recorded head";
+    if (c.last_seq == h.seq && c.last_hash != h.hash)
+        return "the last entry differs from the recorded head";
     return "";
 }
 
 bool secret_key(const std::string& k) {
     std::string l(k);
-    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    for (const char* s : {"key", "token", "secret", "password", "passphrase", "credential", "authorization",
-                          "cookie", "content", "data"})
+    std::transform(l.begin(), l.end(), l.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+    for (const char* s : {"key", "token", "secret", "password", "passphrase", "credential",
+                          "authorization", "cookie", "content", "data"})
         if (l.find(s) != std::string::npos) return true;
     return false;
 }
@@ -132,9 +138,12 @@ bool secret_key(const std::string& k) {
 }  // namespace
 
 std::string audit_hash(const std::string& prev, const nlohmann::json& entry_without_hash) {
-    std::string text = prev + "\n" + entry_without_hash.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text =
+        prev + "\n" +
+        entry_without_hash.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     unsigned char out[32];
-    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size(), nullptr, 0);
     std::string hex(64, '0');
     sodium_bin2hex(hex.data(), hex.size() + 1, out, sizeof out);
     return hex;
@@ -146,7 +155,8 @@ nlohmann::json AuditLog::redact(const nlohmann::json& v, int depth) {
         auto out = nlohmann::json::object();
         for (auto it = v.begin(); it != v.end(); ++it) {
             if (secret_key(it.key())) {
-                std::size_t len = it->is_string() ? it->get_ref<const std::string&>().size() : it->dump().size();
+                std::size_t len =
+                    it->is_string() ? it->get_ref<const std::string&>().size() : it->dump().size();
                 out[it.key()] = "[redacted, " + std::to_string(len) + " bytes]";
             } else {
                 out[it.key()] = redact(*it, depth + 1);
@@ -174,7 +184,8 @@ nlohmann::json AuditLog::shape(const nlohmann::json& v, int depth) {
         return out;
     }
     if (v.is_array()) return "[array of " + std::to_string(v.size()) + "]";
-    if (v.is_string()) return "[" + std::to_string(v.get_ref<const std::string&>().size()) + " bytes]";
+    if (v.is_string())
+        return "[" + std::to_string(v.get_ref<const std::string&>().size()) + " bytes]";
     return v;
 }
 
@@ -184,14 +195,18 @@ Result<AuditLog> AuditLog::open(const std::string& dir) {
     log.head_path_ = dir + "/audit.head";
     auto chain = read_chain(log.log_path_, false);
     auto head = read_head(log.head_path_);
-    if (!head) log.broken_ = head.error().message;
-    else if (!chain.error.empty()) log.broken_ = chain.error;
-    else log.broken_ = check_head(chain, *head, log.log_path_);
+    if (!head)
+        log.broken_ = head.error().message;
+    else if (!chain.error.empty())
+        log.broken_ = chain.error;
+    else
+        log.broken_ = check_head(chain, *head, log.log_path_);
 
     UniqueFd fd(::open(log.log_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) return Error::from_errno("cannot open " + log.log_path_);
     if (log.broken_.empty()) {
-        // A torn last line was never acknowledged (its batch never reached fdatasync+head): drop it.
+        // A torn last line was never acknowledged (its batch never reached fdatasync+head): drop
+        // it.
         if (chain.torn_tail && ::ftruncate(fd.get(), static_cast<off_t>(chain.good_bytes)) != 0)
             return Error::from_errno("truncate torn audit tail");
         if (::lseek(fd.get(), 0, SEEK_END) < 0) return Error::from_errno("seek " + log.log_path_);
@@ -208,11 +223,14 @@ Result<AuditLog> AuditLog::open(const std::string& dir) {
 
 Result<std::uint64_t> AuditLog::append(const AuditEvent& e) {
     if (!broken_.empty())
-        return make_error(Errc::Corrupt, "the audit log does not verify (" + broken_ +
-                                             "); no action can proceed. Move audit.log and audit.head aside "
-                                             "(keep them as evidence) and restart closedpawd");
+        return make_error(Errc::Corrupt,
+                          "the audit log does not verify (" + broken_ +
+                              "); no action can proceed. Move audit.log and audit.head aside "
+                              "(keep them as evidence) and restart closedpawd");
     std::uint64_t seq = seq_ + queue_.size() + 1;
-    const std::string& prev = queued_entries_.empty() ? head_hash_ : queued_entries_.back()["hash"].get_ref<const std::string&>();
+    const std::string& prev = queued_entries_.empty()
+                                  ? head_hash_
+                                  : queued_entries_.back()["hash"].get_ref<const std::string&>();
     nlohmann::json entry = {{"seq", seq},
                             {"time", utc_time(now_usec())},
                             {"action", e.action_id},
@@ -290,7 +308,9 @@ AuditVerification AuditLog::verify() const {
     }
     v.detail = check_head(chain, *head, log_path_);
     v.ok = v.detail.empty();
-    if (v.ok) v.detail = std::to_string(chain.last_seq) + " entries, chain intact, head " + chain.last_hash.substr(0, 16);
+    if (v.ok)
+        v.detail = std::to_string(chain.last_seq) + " entries, chain intact, head " +
+                   chain.last_hash.substr(0, 16);
     return v;
 }
 

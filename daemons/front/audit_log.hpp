@@ -22,7 +22,8 @@ struct AuditEvent {
     std::string type;
     std::string skill;
     std::string operation;
-    std::string event;   // submitted, approved, rejected, expired, executing, completed, failed, refused, ...
+    std::string event;   // submitted, approved, rejected, expired, executing, completed, failed,
+                         // refused, ...
     std::string status;  // the action's status after the event
     std::string level;
     std::string outcome;  // short human-readable result
@@ -38,7 +39,7 @@ struct AuditVerification {
 };
 
 class AuditLog {
-public:
+  public:
     // Opens (or creates) dir/audit.log and dir/audit.head. A log whose chain does not verify is
     // opened read-only: appends fail, so actions fail closed until an admin moves it aside.
     static Result<AuditLog> open(const std::string& dir);
@@ -61,7 +62,7 @@ public:
     // Keys and sizes only: for text that must not be repeated (a flagged injection).
     static nlohmann::json shape(const nlohmann::json& value, int depth = 0);
 
-private:
+  private:
     std::string log_path_, head_path_;
     UniqueFd fd_;
     std::uint64_t seq_ = 0;

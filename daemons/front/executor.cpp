@@ -44,7 +44,8 @@ SkillOutcome Executor::execute(const SkillRun& run) const {
     SkillOutcome out;
     auto client = broker::BrokerClient::open(socket_);
     if (!client) {
-        out.error = "the sandbox broker is not reachable at " + socket_ + ": " + client.error().message;
+        out.error =
+            "the sandbox broker is not reachable at " + socket_ + ": " + client.error().message;
         return out;
     }
     broker::RunRequest req;
@@ -58,9 +59,11 @@ SkillOutcome Executor::execute(const SkillRun& run) const {
         return out;
     }
     const auto& res = *r;
-    out.result = {{"run_id", res.run_id},       {"runtime", res.runtime},   {"exit_code", res.exit_code},
-                  {"signal", res.signal},       {"timed_out", res.timed_out}, {"cancelled", res.cancelled},
-                  {"duration_ms", res.duration_ms}, {"reply", res.reply},    {"stderr_tail", res.stderr_tail}};
+    out.result = {{"run_id", res.run_id},           {"runtime", res.runtime},
+                  {"exit_code", res.exit_code},     {"signal", res.signal},
+                  {"timed_out", res.timed_out},     {"cancelled", res.cancelled},
+                  {"duration_ms", res.duration_ms}, {"reply", res.reply},
+                  {"stderr_tail", res.stderr_tail}};
     if (!res.ok()) {
         out.error = "the broker refused the run (" + res.error + "): " + res.message;
         return out;
@@ -70,7 +73,8 @@ SkillOutcome Executor::execute(const SkillRun& run) const {
         return out;
     }
     if (res.reply.is_null()) {
-        out.error = "the skill gave no usable reply (exit " + std::to_string(res.exit_code) + "): " + res.reply_error;
+        out.error = "the skill gave no usable reply (exit " + std::to_string(res.exit_code) +
+                    "): " + res.reply_error;
         return out;
     }
     if (!res.reply.value("success", false)) {

@@ -23,12 +23,12 @@ struct SkillRun {
 
 struct SkillOutcome {
     bool success = false;
-    std::string error;          // why it failed, for people
-    nlohmann::json result;      // what to store on the action (broker result, skill reply)
+    std::string error;      // why it failed, for people
+    nlohmann::json result;  // what to store on the action (broker result, skill reply)
 };
 
 class Executor {
-public:
+  public:
     using Done = std::function<void(const std::string& action_id, SkillOutcome outcome)>;
     // done is called on a worker thread; the caller posts it to its loop.
     Executor(std::string broker_socket, unsigned workers, Done done);
@@ -38,7 +38,7 @@ public:
     // Asks the broker what runtime it has ("none" or a reason when it is unreachable).
     std::string runtime() const;
 
-private:
+  private:
     void work();
     SkillOutcome execute(const SkillRun& run) const;
 

@@ -15,16 +15,19 @@ struct Budget {
 Result<nlohmann::json> to_json(const sdbus::Variant& v, Budget& b, int depth);
 
 Result<void> spend(Budget& b, std::size_t n) {
-    if (n > b.bytes_left) return make_error(Errc::LimitExceeded, "the parameters are larger than the policy allows");
+    if (n > b.bytes_left)
+        return make_error(Errc::LimitExceeded, "the parameters are larger than the policy allows");
     b.bytes_left -= n;
     return {};
 }
 
 Result<nlohmann::json> map_to_json(const VariantMap& m, Budget& b, int depth) {
-    if (depth > b.max_depth) return make_error(Errc::LimitExceeded, "the parameters are nested too deeply");
+    if (depth > b.max_depth)
+        return make_error(Errc::LimitExceeded, "the parameters are nested too deeply");
     auto obj = nlohmann::json::object();
     for (const auto& [k, v] : m) {
-        if (k.empty() || k.size() > 128) return make_error(Errc::InvalidArgument, "parameter names are 1 to 128 characters");
+        if (k.empty() || k.size() > 128)
+            return make_error(Errc::InvalidArgument, "parameter names are 1 to 128 characters");
         CP_TRY(spend(b, k.size()));
         auto j = to_json(v, b, depth + 1);
         if (!j) return j;
@@ -38,7 +41,9 @@ Result<nlohmann::json> to_json(const sdbus::Variant& v, Budget& b, int depth) {
     try {
         if (sig == "s") {
             auto s = v.get<std::string>();
-            if (s.size() > b.max_string) return make_error(Errc::LimitExceeded, "a parameter string is longer than the policy allows");
+            if (s.size() > b.max_string)
+                return make_error(Errc::LimitExceeded,
+                                  "a parameter string is longer than the policy allows");
             CP_TRY(spend(b, s.size()));
             // JSON needs valid UTF-8; the bus guarantees it for strings.
             return nlohmann::json(std::move(s));
@@ -56,7 +61,8 @@ Result<nlohmann::json> to_json(const sdbus::Variant& v, Budget& b, int depth) {
         if (sig == "as") {
             auto arr = nlohmann::json::array();
             for (auto& s : v.get<std::vector<std::string>>()) {
-                if (s.size() > b.max_string) return make_error(Errc::LimitExceeded, "a parameter string is too long");
+                if (s.size() > b.max_string)
+                    return make_error(Errc::LimitExceeded, "a parameter string is too long");
                 CP_TRY(spend(b, s.size()));
                 arr.push_back(std::move(s));
             }
@@ -64,7 +70,8 @@ Result<nlohmann::json> to_json(const sdbus::Variant& v, Budget& b, int depth) {
         }
         if (sig == "a{sv}") return map_to_json(v.get<VariantMap>(), b, depth);
         if (sig == "av") {
-            if (depth > b.max_depth) return make_error(Errc::LimitExceeded, "the parameters are nested too deeply");
+            if (depth > b.max_depth)
+                return make_error(Errc::LimitExceeded, "the parameters are nested too deeply");
             auto arr = nlohmann::json::array();
             for (const auto& e : v.get<std::vector<sdbus::Variant>>()) {
                 auto j = to_json(e, b, depth + 1);
@@ -74,10 +81,12 @@ Result<nlohmann::json> to_json(const sdbus::Variant& v, Budget& b, int depth) {
             return arr;
         }
     } catch (const sdbus::Error& e) {
-        return make_error(Errc::InvalidArgument, "a parameter could not be read: " + e.getMessage());
+        return make_error(Errc::InvalidArgument,
+                          "a parameter could not be read: " + e.getMessage());
     }
-    return make_error(Errc::InvalidArgument, "parameters of D-Bus type '" + sig +
-                                                 "' are not accepted (use s, b, integers, d, as, av or a{sv})");
+    return make_error(Errc::InvalidArgument,
+                      "parameters of D-Bus type '" + sig +
+                          "' are not accepted (use s, b, integers, d, as, av or a{sv})");
 }
 
 }  // namespace
@@ -88,23 +97,26 @@ Result<nlohmann::json> parameters_to_json(const VariantMap& params, const Policy
 }
 
 std::map<std::string, sdbus::Variant> action_to_bus(const Action& a) {
-    auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
-    VariantMap m = {{"id", sdbus::Variant(a.id)},
-                    {"type", sdbus::Variant(a.type_name)},
-                    {"skill", sdbus::Variant(a.skill)},
-                    {"operation", sdbus::Variant(a.operation)},
-                    {"params", sdbus::Variant(dump(a.params))},
-                    {"digest", sdbus::Variant(a.digest)},
-                    {"level", sdbus::Variant(std::string(risk_level_name(a.level)))},
-                    {"level_reason", sdbus::Variant(a.level_reason)},
-                    {"status", sdbus::Variant(std::string(status_name(a.status)))},
-                    {"submitter_uid", sdbus::Variant(static_cast<uint32_t>(a.submitter_uid))},
-                    {"channel_user", sdbus::Variant(a.channel_user)},
-                    {"created_usec", sdbus::Variant(a.created_usec)},
-                    {"updated_usec", sdbus::Variant(a.updated_usec)},
-                    {"expires_usec", sdbus::Variant(a.expires_usec)},
-                    {"reason", sdbus::Variant(a.reason)},
-                    {"result", sdbus::Variant(a.result.is_null() ? std::string() : dump(a.result))}};
+    auto dump = [](const nlohmann::json& j) {
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    VariantMap m = {
+        {"id", sdbus::Variant(a.id)},
+        {"type", sdbus::Variant(a.type_name)},
+        {"skill", sdbus::Variant(a.skill)},
+        {"operation", sdbus::Variant(a.operation)},
+        {"params", sdbus::Variant(dump(a.params))},
+        {"digest", sdbus::Variant(a.digest)},
+        {"level", sdbus::Variant(std::string(risk_level_name(a.level)))},
+        {"level_reason", sdbus::Variant(a.level_reason)},
+        {"status", sdbus::Variant(std::string(status_name(a.status)))},
+        {"submitter_uid", sdbus::Variant(static_cast<uint32_t>(a.submitter_uid))},
+        {"channel_user", sdbus::Variant(a.channel_user)},
+        {"created_usec", sdbus::Variant(a.created_usec)},
+        {"updated_usec", sdbus::Variant(a.updated_usec)},
+        {"expires_usec", sdbus::Variant(a.expires_usec)},
+        {"reason", sdbus::Variant(a.reason)},
+        {"result", sdbus::Variant(a.result.is_null() ? std::string() : dump(a.result))}};
     if (a.decided_by) m["decided_by"] = sdbus::Variant(static_cast<uint32_t>(*a.decided_by));
     return m;
 }
@@ -112,11 +124,13 @@ std::map<std::string, sdbus::Variant> action_to_bus(const Action& a) {
 ManagerBus::ManagerBus(sdbus::IConnection& bus, ActionManager& manager)
     : AdaptorInterfaces(bus, kObjectPath), manager_(manager), callers_(bus) {
     manager_.on_action_changed([this](const Action& a) {
-        emitActionChanged(a.id, std::string(status_name(a.status)), std::string(risk_level_name(a.level)));
+        emitActionChanged(a.id, std::string(status_name(a.status)),
+                          std::string(risk_level_name(a.level)));
         auto pending = manager_.pending_count();
         if (pending != last_pending_) {
             last_pending_ = pending;
-            emitPropertiesChangedSignal(org::closedpaw::ClosedPaw1::Manager_adaptor::INTERFACE_NAME, {"PendingCount"});
+            emitPropertiesChangedSignal(org::closedpaw::ClosedPaw1::Manager_adaptor::INTERFACE_NAME,
+                                        {"PendingCount"});
         }
     });
     last_pending_ = manager_.pending_count();
@@ -128,7 +142,9 @@ ManagerBus::~ManagerBus() {
     unregisterAdaptor();
 }
 
-void ManagerBus::set_runtime(std::string runtime) { runtime_ = std::move(runtime); }
+void ManagerBus::set_runtime(std::string runtime) {
+    runtime_ = std::move(runtime);
+}
 
 Result<BusCaller> ManagerBus::caller() {
     const auto* msg = getObject().getCurrentlyProcessedMessage();
@@ -136,16 +152,19 @@ Result<BusCaller> ManagerBus::caller() {
     return callers_.resolve(*msg);
 }
 
-void ManagerBus::SubmitAction(sdbus::Result<std::string, std::string, std::string>&& result, std::string action_type,
-                              std::string skill_id, VariantMap parameters) {
+void ManagerBus::SubmitAction(sdbus::Result<std::string, std::string, std::string>&& result,
+                              std::string action_type, std::string skill_id,
+                              VariantMap parameters) {
     auto c = caller();
     if (!c) return result.returnError(to_bus_error(c.error()));
     auto params = parameters_to_json(parameters, manager_.policy());
     if (!params) return result.returnError(to_bus_error(params.error()));
-    auto reply = std::make_shared<sdbus::Result<std::string, std::string, std::string>>(std::move(result));
+    auto reply =
+        std::make_shared<sdbus::Result<std::string, std::string, std::string>>(std::move(result));
     manager_.submit(*c, action_type, skill_id, std::move(*params), [reply](Result<Action> r) {
         if (!r) return reply->returnError(to_bus_error(r.error()));
-        reply->returnResults(r->id, std::string(status_name(r->status)), std::string(risk_level_name(r->level)));
+        reply->returnResults(r->id, std::string(status_name(r->status)),
+                             std::string(risk_level_name(r->level)));
     });
 }
 
@@ -194,14 +213,16 @@ std::vector<VariantMap> ManagerBus::ListSkills() {
     for (const auto& s : manager_.skills().skills()) {
         VariantMap ops;
         for (const auto& [name, op] : s.operations)
-            ops[name] = sdbus::Variant(std::string(risk_level_name(op.level)) + (op.writes ? ",writes" : ""));
-        out.push_back({{"id", sdbus::Variant(s.id)},
-                       {"name", sdbus::Variant(s.name)},
-                       {"version", sdbus::Variant(s.version)},
-                       {"description", sdbus::Variant(s.description)},
-                       {"enabled", sdbus::Variant(manager_.skills().enabled(s))},
-                       {"workspace", sdbus::Variant(std::string(workspace_access_name(s.workspace)))},
-                       {"operations", sdbus::Variant(ops)}});
+            ops[name] = sdbus::Variant(std::string(risk_level_name(op.level)) +
+                                       (op.writes ? ",writes" : ""));
+        out.push_back(
+            {{"id", sdbus::Variant(s.id)},
+             {"name", sdbus::Variant(s.name)},
+             {"version", sdbus::Variant(s.version)},
+             {"description", sdbus::Variant(s.description)},
+             {"enabled", sdbus::Variant(manager_.skills().enabled(s))},
+             {"workspace", sdbus::Variant(std::string(workspace_access_name(s.workspace)))},
+             {"operations", sdbus::Variant(ops)}});
     }
     return out;
 }
@@ -225,9 +246,13 @@ std::vector<VariantMap> ManagerBus::GetAuditLog(const uint64_t& after_seq, const
     for (const auto& e : *entries) {
         VariantMap m;
         for (auto it = e.begin(); it != e.end(); ++it) {
-            if (it->is_string()) m[it.key()] = sdbus::Variant(it->get<std::string>());
-            else if (it->is_number_unsigned()) m[it.key()] = sdbus::Variant(it->get<uint64_t>());
-            else m[it.key()] = sdbus::Variant(it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            if (it->is_string())
+                m[it.key()] = sdbus::Variant(it->get<std::string>());
+            else if (it->is_number_unsigned())
+                m[it.key()] = sdbus::Variant(it->get<uint64_t>());
+            else
+                m[it.key()] = sdbus::Variant(
+                    it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         }
         out.push_back(std::move(m));
     }
@@ -242,8 +267,14 @@ std::tuple<bool, uint64_t, std::string> ManagerBus::VerifyAuditLog() {
     return {v->ok, v->entries, v->detail};
 }
 
-std::string ManagerBus::Version() { return CLOSEDPAW_VERSION; }
-std::string ManagerBus::SandboxRuntime() { return runtime_; }
-uint32_t ManagerBus::PendingCount() { return manager_.pending_count(); }
+std::string ManagerBus::Version() {
+    return CLOSEDPAW_VERSION;
+}
+std::string ManagerBus::SandboxRuntime() {
+    return runtime_;
+}
+uint32_t ManagerBus::PendingCount() {
+    return manager_.pending_count();
+}
 
 }  // namespace closedpaw::front

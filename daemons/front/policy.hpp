@@ -54,11 +54,13 @@ struct Classification {
     std::string reason;
 };
 // manifest: the skill's manifest for skill_execution/file_operation (nullptr otherwise).
-Classification classify(const Policy& p, ActionType type, const std::string& operation, const SkillManifest* manifest);
+Classification classify(const Policy& p, ActionType type, const std::string& operation,
+                        const SkillManifest* manifest);
 
 // May caller approve (or reject) this action? The submitter never may approve their own high or
 // critical action; critical needs an admin.
-Result<void> may_decide(const Policy& p, const BusCaller& caller, const Action& action, bool approving);
+Result<void> may_decide(const Policy& p, const BusCaller& caller, const Action& action,
+                        bool approving);
 // May caller see this action's parameters? Submitters see theirs; approvers and admins see all.
 bool may_view(const Policy& p, const BusCaller& caller, const Action& action);
 

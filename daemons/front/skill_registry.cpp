@@ -6,7 +6,8 @@
 
 namespace closedpaw::front {
 
-Result<SkillRegistry> SkillRegistry::load(const std::string& skill_dir, const std::string& state_file) {
+Result<SkillRegistry> SkillRegistry::load(const std::string& skill_dir,
+                                          const std::string& state_file) {
     SkillRegistry r;
     r.state_file_ = state_file;
     auto scan = load_skill_directory(skill_dir);
@@ -36,7 +37,8 @@ bool SkillRegistry::enabled(const SkillManifest& m) const {
 }
 
 Result<void> SkillRegistry::set_enabled(const std::string& id, bool enabled) {
-    if (find(id) == nullptr) return make_error(Errc::NotFound, "no skill '" + id + "' is installed");
+    if (find(id) == nullptr)
+        return make_error(Errc::NotFound, "no skill '" + id + "' is installed");
     auto next = overrides_;
     next[id] = enabled;
     nlohmann::json j = nlohmann::json::object();

@@ -13,7 +13,7 @@
 namespace closedpaw::front {
 
 class SkillRegistry {
-public:
+  public:
     static Result<SkillRegistry> load(const std::string& skill_dir, const std::string& state_file);
 
     const SkillManifest* find(const std::string& id) const;
@@ -22,7 +22,7 @@ public:
     const std::vector<SkillManifest>& skills() const { return skills_; }
     const std::vector<Error>& load_errors() const { return errors_; }
 
-private:
+  private:
     std::string state_file_;
     std::vector<SkillManifest> skills_;
     std::vector<Error> errors_;

@@ -12,8 +12,8 @@ namespace closedpaw::vault {
 namespace {
 
 std::string to_line(const AccessRecord& r) {
-    nlohmann::json j = {{"time_usec", r.time_usec}, {"uid", r.uid},       {"pid", r.pid},
-                        {"method", r.method},       {"name", r.name},     {"result", r.result},
+    nlohmann::json j = {{"time_usec", r.time_usec}, {"uid", r.uid},   {"pid", r.pid},
+                        {"method", r.method},       {"name", r.name}, {"result", r.result},
                         {"detail", r.detail}};
     // Replace invalid UTF-8 instead of throwing: names are validated, details are ours.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -44,7 +44,8 @@ Result<UniqueFd> open_append(const std::string& path) {
 
 }  // namespace
 
-Result<AccessLog> AccessLog::open(const std::string& path, std::size_t max_bytes, std::size_t memory_entries) {
+Result<AccessLog> AccessLog::open(const std::string& path, std::size_t max_bytes,
+                                  std::size_t memory_entries) {
     AccessLog log;
     log.path_ = path;
     log.max_bytes_ = max_bytes;

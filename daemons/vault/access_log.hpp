@@ -24,8 +24,9 @@ struct AccessRecord {
 };
 
 class AccessLog {
-public:
-    static Result<AccessLog> open(const std::string& path, std::size_t max_bytes, std::size_t memory_entries);
+  public:
+    static Result<AccessLog> open(const std::string& path, std::size_t max_bytes,
+                                  std::size_t memory_entries);
 
     // Queues one record: it is visible to tail() at once and reaches the file at the next
     // flush() (the daemon flushes once its replies are sent, before it sleeps, so a reply is
@@ -37,7 +38,7 @@ public:
     std::vector<AccessRecord> take_unflushed();
     std::vector<AccessRecord> tail(std::size_t limit) const;
 
-private:
+  private:
     Result<void> rotate();
 
     std::string path_;

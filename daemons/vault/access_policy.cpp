@@ -15,12 +15,15 @@ Result<void> has_clearance(const Subject& s) {
     return {};
 }
 
-bool is_admin(const Subject& s) { return s.clearance == AccessLevel::Admin; }
+bool is_admin(const Subject& s) {
+    return s.clearance == AccessLevel::Admin;
+}
 
 Result<void> reaches(const Subject& s, AccessLevel level) {
     if (*s.clearance < level)
         return denied(s, "has clearance '" + std::string(access_level_name(*s.clearance)) +
-                             "', below the secret's level '" + std::string(access_level_name(level)) + "'");
+                             "', below the secret's level '" +
+                             std::string(access_level_name(level)) + "'");
     return {};
 }
 
@@ -29,13 +32,16 @@ Result<void> reaches(const Subject& s, AccessLevel level) {
 std::optional<AccessLevel> clearance_of(const VaultConfig& config, const BusCaller& caller) {
     std::optional<AccessLevel> best;
     for (const auto& rule : config.clearances) {
-        bool match = (rule.uid && *rule.uid == caller.uid) || (rule.gid && caller.in_group(*rule.gid));
+        bool match =
+            (rule.uid && *rule.uid == caller.uid) || (rule.gid && caller.in_group(*rule.gid));
         if (match && (!best || rule.level > *best)) best = rule.level;
     }
     return best;
 }
 
-Result<void> may_use(const Subject& s) { return has_clearance(s); }
+Result<void> may_use(const Subject& s) {
+    return has_clearance(s);
+}
 
 Result<void> may_store(const Subject& s, const EntryMeta* existing, AccessLevel requested) {
     CP_TRY(has_clearance(s));
@@ -43,7 +49,8 @@ Result<void> may_store(const Subject& s, const EntryMeta* existing, AccessLevel 
     if (existing != nullptr) {
         CP_TRY(reaches(s, existing->level));
         if (existing->owner != s.uid && !is_admin(s))
-            return denied(s, "may not replace a secret owned by uid " + std::to_string(existing->owner));
+            return denied(
+                s, "may not replace a secret owned by uid " + std::to_string(existing->owner));
     }
     return {};
 }
@@ -64,9 +71,13 @@ Result<void> may_modify(const Subject& s, const EntryMeta& e) {
     return {};
 }
 
-Result<void> may_list(const Subject& s) { return has_clearance(s); }
+Result<void> may_list(const Subject& s) {
+    return has_clearance(s);
+}
 
-bool may_see(const Subject& s, const EntryMeta& e) { return s.clearance && *s.clearance >= e.level; }
+bool may_see(const Subject& s, const EntryMeta& e) {
+    return s.clearance && *s.clearance >= e.level;
+}
 
 Result<void> may_administer(const Subject& s) {
     CP_TRY(has_clearance(s));

@@ -17,10 +17,12 @@ Result<UniqueFd> open_key_file(const std::string& path) {
     if (::fstat(fd.get(), &st) != 0) return Error::from_errno("stat " + path);
     if (!S_ISREG(st.st_mode)) return make_error(Errc::Config, path + " is not a regular file");
     if (st.st_uid != 0 && st.st_uid != ::geteuid())
-        return make_error(Errc::AccessDenied, path + " is owned by uid " + std::to_string(st.st_uid) +
-                                                  "; the master key must be owned by root or the vault");
+        return make_error(Errc::AccessDenied,
+                          path + " is owned by uid " + std::to_string(st.st_uid) +
+                              "; the master key must be owned by root or the vault");
     if ((st.st_mode & 077) != 0)
-        return make_error(Errc::AccessDenied, path + " is readable or writable by group or others; chmod 600 it");
+        return make_error(Errc::AccessDenied,
+                          path + " is readable or writable by group or others; chmod 600 it");
     return fd;
 }
 
@@ -62,15 +64,19 @@ Result<KeyMaterial> prepare_master_key(const VaultConfig& config) {
 
     if (source == KeySource::Auto) {
         struct stat st {};
-        if (!cred_path.empty() && ::stat(cred_path.c_str(), &st) == 0) source = KeySource::Credential;
-        else source = KeySource::KeyFile;
+        if (!cred_path.empty() && ::stat(cred_path.c_str(), &st) == 0)
+            source = KeySource::Credential;
+        else
+            source = KeySource::KeyFile;
     }
     km.source = source;
     if (source == KeySource::Passphrase) return km;
     if (source == KeySource::Credential) {
         if (cred_path.empty())
-            return make_error(Errc::Config, "key_source = \"credential\" but systemd passed no credentials "
-                                            "(set LoadCredential=" + config.credential_name + ":... in the unit)");
+            return make_error(Errc::Config,
+                              "key_source = \"credential\" but systemd passed no credentials "
+                              "(set LoadCredential=" +
+                                  config.credential_name + ":... in the unit)");
         km.path = cred_path;
         // systemd makes credentials readable by the service user only; ownership is systemd's.
         UniqueFd fd(::open(cred_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
@@ -109,7 +115,8 @@ Result<SecureBytes> read_master_key(const KeyMaterial& km) {
         for (std::size_t i = 0; i < kKeyBytes; ++i) {
             int hi = hex_value(static_cast<char>(buf.data()[2 * i]));
             int lo = hex_value(static_cast<char>(buf.data()[2 * i + 1]));
-            if (hi < 0 || lo < 0) return make_error(Errc::Config, km.path + " is not 64 hex digits");
+            if (hi < 0 || lo < 0)
+                return make_error(Errc::Config, km.path + " is not 64 hex digits");
             key.data()[i] = static_cast<std::uint8_t>(hi * 16 + lo);
         }
         return key;

@@ -14,7 +14,7 @@
 namespace closedpaw::vault {
 
 class SecureBytes {
-public:
+  public:
     SecureBytes() = default;
     explicit SecureBytes(std::size_t size) : size_(size) {
         if (size == 0) return;
@@ -23,7 +23,8 @@ public:
     }
     SecureBytes(const SecureBytes&) = delete;
     SecureBytes& operator=(const SecureBytes&) = delete;
-    SecureBytes(SecureBytes&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    SecureBytes(SecureBytes&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
     SecureBytes& operator=(SecureBytes&& o) noexcept {
         if (this != &o) {
             reset();
@@ -51,7 +52,7 @@ public:
     bool empty() const noexcept { return size_ == 0; }
     std::span<const std::uint8_t> span() const noexcept { return {data_, size_}; }
 
-private:
+  private:
     std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
 };

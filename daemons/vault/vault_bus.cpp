@@ -18,13 +18,18 @@ T take(Result<T>&& r) {
 
 // The argument buffers sdbus-c++ hands us are ours for the duration of the call; wipe the
 // ones that carried a secret before they go back to the allocator.
-void wipe_argument(const std::vector<uint8_t>& v) { wipe(const_cast<std::vector<uint8_t>&>(v)); }
+void wipe_argument(const std::vector<uint8_t>& v) {
+    wipe(const_cast<std::vector<uint8_t>&>(v));
+}
 
 }  // namespace
 
 VaultBus::VaultBus(sdbus::IConnection& bus, VaultManager& manager)
     : AdaptorInterfaces(bus, kObjectPath), manager_(manager), callers_(bus) {
-    manager_.on_change([this] { emitPropertiesChangedSignal(org::closedpaw::Vault1_adaptor::INTERFACE_NAME, {"Locked", "Count"}); });
+    manager_.on_change([this] {
+        emitPropertiesChangedSignal(org::closedpaw::Vault1_adaptor::INTERFACE_NAME,
+                                    {"Locked", "Count"});
+    });
     registerAdaptor();
 }
 
@@ -39,7 +44,8 @@ BusCaller VaultBus::caller() {
     return take(callers_.resolve(*msg));
 }
 
-void VaultBus::Store(const std::string& name, const std::vector<uint8_t>& value, const std::string& access_level) {
+void VaultBus::Store(const std::string& name, const std::vector<uint8_t>& value,
+                     const std::string& access_level) {
     auto c = caller();
     auto r = manager_.store(c, name, value, access_level);
     wipe_argument(value);
@@ -55,7 +61,9 @@ void VaultBus::Retrieve(sdbus::Result<std::vector<uint8_t>>&& result, std::strin
         return;
     }
     std::vector<uint8_t> out;
-    auto r = manager_.retrieve(c, name, [&](std::span<const std::uint8_t> plain) { out.assign(plain.begin(), plain.end()); });
+    auto r = manager_.retrieve(c, name, [&](std::span<const std::uint8_t> plain) {
+        out.assign(plain.begin(), plain.end());
+    });
     if (!r) {
         result.returnError(to_bus_error(r.error()));
         return;
@@ -64,7 +72,9 @@ void VaultBus::Retrieve(sdbus::Result<std::vector<uint8_t>>&& result, std::strin
     wipe(out);
 }
 
-void VaultBus::Delete(const std::string& name) { check(manager_.remove(caller(), name)); }
+void VaultBus::Delete(const std::string& name) {
+    check(manager_.remove(caller(), name));
+}
 
 std::vector<std::map<std::string, sdbus::Variant>> VaultBus::List() {
     auto entries = take(manager_.list(caller()));
@@ -86,7 +96,9 @@ void VaultBus::SetReaders(const std::string& name, const std::vector<uint32_t>& 
     check(manager_.set_readers(caller(), name, readers));
 }
 
-void VaultBus::Lock() { check(manager_.lock(caller())); }
+void VaultBus::Lock() {
+    check(manager_.lock(caller()));
+}
 
 void VaultBus::Unlock(const std::vector<uint8_t>& passphrase) {
     auto c = caller();
@@ -95,7 +107,9 @@ void VaultBus::Unlock(const std::vector<uint8_t>& passphrase) {
     check(r);
 }
 
-void VaultBus::RotateKey() { check(manager_.rotate_key(caller())); }
+void VaultBus::RotateKey() {
+    check(manager_.rotate_key(caller()));
+}
 
 std::vector<std::map<std::string, sdbus::Variant>> VaultBus::GetAccessLog(const uint32_t& limit) {
     auto records = take(manager_.access_log(caller(), limit));
@@ -113,8 +127,12 @@ std::vector<std::map<std::string, sdbus::Variant>> VaultBus::GetAccessLog(const 
     return out;
 }
 
-bool VaultBus::Locked() { return manager_.locked(); }
+bool VaultBus::Locked() {
+    return manager_.locked();
+}
 
-uint32_t VaultBus::Count() { return manager_.count(); }
+uint32_t VaultBus::Count() {
+    return manager_.count();
+}
 
 }  // namespace closedpaw::vault

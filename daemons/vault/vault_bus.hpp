@@ -13,15 +13,17 @@ namespace closedpaw::vault {
 inline constexpr const char* kBusName = "org.closedpaw.Vault1";
 inline constexpr const char* kObjectPath = "/org/closedpaw/Vault1";
 
-class VaultBus final : public sdbus::AdaptorInterfaces<org::closedpaw::Vault1_adaptor, sdbus::Properties_adaptor> {
-public:
+class VaultBus final
+    : public sdbus::AdaptorInterfaces<org::closedpaw::Vault1_adaptor, sdbus::Properties_adaptor> {
+  public:
     VaultBus(sdbus::IConnection& bus, VaultManager& manager);
     ~VaultBus();
 
-private:
+  private:
     BusCaller caller();
 
-    void Store(const std::string& name, const std::vector<uint8_t>& value, const std::string& access_level) override;
+    void Store(const std::string& name, const std::vector<uint8_t>& value,
+               const std::string& access_level) override;
     void Retrieve(sdbus::Result<std::vector<uint8_t>>&& result, std::string name) override;
     void Delete(const std::string& name) override;
     std::vector<std::map<std::string, sdbus::Variant>> List() override;

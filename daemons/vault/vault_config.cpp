@@ -19,7 +19,8 @@ VaultConfig default_vault_config() {
 namespace {
 
 template <typename T>
-Result<void> set_size(const TableView& t, const char* key, T& out, std::int64_t min, std::int64_t max) {
+Result<void> set_size(const TableView& t, const char* key, T& out, std::int64_t min,
+                      std::int64_t max) {
     auto v = t.get_int(key, min, max);
     if (!v) return std::move(v).error();
     if (*v) out = static_cast<T>(**v);
@@ -32,10 +33,16 @@ Result<ClearanceRule> read_rule(const TableView& t) {
     int subjects = 0;
     auto uid = t.get_int("uid", 0, 0xfffffffe);
     if (!uid) return std::move(uid).error();
-    if (*uid) { rule.uid = static_cast<uid_t>(**uid); ++subjects; }
+    if (*uid) {
+        rule.uid = static_cast<uid_t>(**uid);
+        ++subjects;
+    }
     auto gid = t.get_int("gid", 0, 0xfffffffe);
     if (!gid) return std::move(gid).error();
-    if (*gid) { rule.gid = static_cast<gid_t>(**gid); ++subjects; }
+    if (*gid) {
+        rule.gid = static_cast<gid_t>(**gid);
+        ++subjects;
+    }
     auto user = t.get_string("user");
     if (!user) return std::move(user).error();
     if (*user) {
@@ -52,11 +59,13 @@ Result<ClearanceRule> read_rule(const TableView& t) {
         rule.gid = *g;
         ++subjects;
     }
-    if (subjects != 1) return t.error("level", "a clearance names exactly one of uid, user, gid, group");
+    if (subjects != 1)
+        return t.error("level", "a clearance names exactly one of uid, user, gid, group");
     auto level = t.require_string("level");
     if (!level) return std::move(level).error();
     auto parsed = parse_access_level(*level);
-    if (!parsed) return t.error("level", "'" + *level + "' is not one of public, standard, elevated, admin");
+    if (!parsed)
+        return t.error("level", "'" + *level + "' is not one of public, standard, elevated, admin");
     rule.level = *parsed;
     return rule;
 }
@@ -74,9 +83,9 @@ Result<VaultConfig> load_vault_config(const std::string& path) {
     if (*vt) {
         const TableView& v = **vt;
         CP_TRY(v.only_keys({"state_directory", "user", "key_source", "key_file", "credential_name",
-                            "seccomp_profile", "argon2_opslimit", "argon2_memlimit_kib", "max_value_bytes",
-                            "max_entries", "max_name_length", "access_log_max_bytes",
-                            "access_log_memory_entries"}));
+                            "seccomp_profile", "argon2_opslimit", "argon2_memlimit_kib",
+                            "max_value_bytes", "max_entries", "max_name_length",
+                            "access_log_max_bytes", "access_log_memory_entries"}));
         for (auto [key, field] : {std::pair{"user", &c.user}, std::pair{"key_file", &c.key_file},
                                   std::pair{"credential_name", &c.credential_name},
                                   std::pair{"seccomp_profile", &c.seccomp_profile}}) {
@@ -91,11 +100,18 @@ Result<VaultConfig> load_vault_config(const std::string& path) {
         auto ks = v.get_string("key_source");
         if (!ks) return std::move(ks).error();
         if (*ks) {
-            if (**ks == "auto") c.key_source = KeySource::Auto;
-            else if (**ks == "credential") c.key_source = KeySource::Credential;
-            else if (**ks == "key_file") c.key_source = KeySource::KeyFile;
-            else if (**ks == "passphrase") c.key_source = KeySource::Passphrase;
-            else return v.error("key_source", "'" + **ks + "' is not one of auto, credential, key_file, passphrase");
+            if (**ks == "auto")
+                c.key_source = KeySource::Auto;
+            else if (**ks == "credential")
+                c.key_source = KeySource::Credential;
+            else if (**ks == "key_file")
+                c.key_source = KeySource::KeyFile;
+            else if (**ks == "passphrase")
+                c.key_source = KeySource::Passphrase;
+            else
+                return v.error(
+                    "key_source",
+                    "'" + **ks + "' is not one of auto, credential, key_file, passphrase");
         }
         CP_TRY(set_size(v, "argon2_opslimit", c.argon2_opslimit, crypto_pwhash_OPSLIMIT_MIN, 20));
         std::uint64_t memkib = c.argon2_memlimit >> 10;

@@ -24,7 +24,7 @@ struct ClearanceRule {
 };
 
 struct VaultConfig {
-    std::string state_directory;  // store and access log
+    std::string state_directory;           // store and access log
     std::string user = "closedpaw-vault";  // dropped to when started as root ("" = stay)
     KeySource key_source = KeySource::Auto;
     std::string key_file;  // raw 32-byte master key; created 0600 at first start

@@ -23,20 +23,24 @@ constexpr std::size_t kMaxPassphrase = 1024;
 constexpr std::size_t kMaxStoreFile = 256u << 20;
 
 bool name_char_ok(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 }  // namespace
 
 VaultManager::VaultManager(VaultConfig config, KeyMaterial key, AccessLog log)
-    : config_(std::move(config)), key_(std::move(key)), log_(std::move(log)), scratch_(config_.max_value_bytes + 1) {}
+    : config_(std::move(config)),
+      key_(std::move(key)),
+      log_(std::move(log)),
+      scratch_(config_.max_value_bytes + 1) {}
 
 Result<std::unique_ptr<VaultManager>> VaultManager::open(VaultConfig config, KeyMaterial key) {
     auto log = AccessLog::open(config.access_log_path(), config.access_log_max_bytes,
                                config.access_log_memory_entries);
     if (!log) return std::move(log).error();
-    std::unique_ptr<VaultManager> m(new VaultManager(std::move(config), std::move(key), std::move(*log)));
+    std::unique_ptr<VaultManager> m(
+        new VaultManager(std::move(config), std::move(key), std::move(*log)));
     if (m->key_.source == KeySource::Passphrase) return m;  // locked until Unlock
 
     auto master = read_master_key(m->key_);
@@ -65,9 +69,11 @@ Result<void> VaultManager::open_existing_store(const SecureBytes& master_key) {
     if (!header) return std::move(header).error();
     bool passphrase_store = header->first == KeyKind::Passphrase;
     if (passphrase_store != (key_.source == KeySource::Passphrase))
-        return make_error(Errc::Config, std::string("the store at ") + config_.store_path() + " was created with " +
-                                            (passphrase_store ? "a passphrase" : "a key file or credential") +
-                                            " but vault.toml's key_source says otherwise");
+        return make_error(Errc::Config,
+                          std::string("the store at ") + config_.store_path() +
+                              " was created with " +
+                              (passphrase_store ? "a passphrase" : "a key file or credential") +
+                              " but vault.toml's key_source says otherwise");
     auto store = VaultStore::parse(*bytes, master_key);
     if (!store) return std::move(store).error();
     store_ = std::move(*store);
@@ -76,9 +82,12 @@ Result<void> VaultManager::open_existing_store(const SecureBytes& master_key) {
     return {};
 }
 
-Subject VaultManager::subject(const BusCaller& c) const { return Subject{c.uid, clearance_of(config_, c)}; }
+Subject VaultManager::subject(const BusCaller& c) const {
+    return Subject{c.uid, clearance_of(config_, c)};
+}
 
-Result<std::pair<Subject, const EntryMeta*>> VaultManager::existing_entry(const BusCaller& c, const std::string& name) const {
+Result<std::pair<Subject, const EntryMeta*>> VaultManager::existing_entry(
+    const BusCaller& c, const std::string& name) const {
     CP_TRY(validate_name(name));
     auto s = subject(c);
     CP_TRY(may_use(s));
@@ -91,17 +100,22 @@ Result<std::pair<Subject, const EntryMeta*>> VaultManager::existing_entry(const 
 Result<void> VaultManager::validate_name(const std::string& name) const {
     if (name.empty() || name.size() > config_.max_name_length)
         return make_error(Errc::InvalidArgument, "a secret name must be 1 to " +
-                                                     std::to_string(config_.max_name_length) + " characters");
+                                                     std::to_string(config_.max_name_length) +
+                                                     " characters");
     if (!std::isalnum(static_cast<unsigned char>(name[0])) ||
         !std::all_of(name.begin(), name.end(), name_char_ok))
         return make_error(Errc::InvalidArgument,
-                          "a secret name starts with a letter or digit and uses only letters, digits, '.', '_', '-'");
+                          "a secret name starts with a letter or digit and uses only letters, "
+                          "digits, '.', '_', '-'");
     return {};
 }
 
 Result<void> VaultManager::ready() const {
     if (store_error_) return *store_error_;
-    if (!store_) return make_error(Errc::Locked, "the vault is locked; an admin must unlock it (closedpawctl vault unlock)");
+    if (!store_)
+        return make_error(
+            Errc::Locked,
+            "the vault is locked; an admin must unlock it (closedpawctl vault unlock)");
     return {};
 }
 
@@ -110,20 +124,24 @@ void VaultManager::changed() {
 }
 
 template <typename T>
-Result<T> VaultManager::audited(const BusCaller& c, const char* method, const std::string& name, Result<T> result) {
+Result<T> VaultManager::audited(const BusCaller& c, const char* method, const std::string& name,
+                                Result<T> result) {
     AccessRecord rec;
     rec.time_usec = now_usec();
     rec.uid = c.uid;
     rec.pid = static_cast<std::uint32_t>(c.pid);
     rec.method = method;
-    rec.name = name.size() <= config_.max_name_length ? name : name.substr(0, config_.max_name_length) + "…";
+    rec.name = name.size() <= config_.max_name_length
+                   ? name
+                   : name.substr(0, config_.max_name_length) + "…";
     if (result) {
         rec.result = "granted";
     } else {
         rec.result = result.error().code == Errc::AccessDenied ? "denied" : "failed";
         rec.detail = std::string(errc_name(result.error().code)) + ": " + result.error().message;
     }
-    if (auto w = log_.append(rec); !w) log::error("cannot write the vault access log: " + w.error().message);
+    if (auto w = log_.append(rec); !w)
+        log::error("cannot write the vault access log: " + w.error().message);
     return result;
 }
 
@@ -131,7 +149,8 @@ void VaultManager::flush_access_log() {
     for (const auto& rec : log_.take_unflushed()) {
         auto priority = rec.result == "denied" ? log::Priority::Warning : log::Priority::Info;
         log::write(priority,
-                   "vault " + rec.method + " " + rec.name + " by uid " + std::to_string(rec.uid) + ": " + rec.result,
+                   "vault " + rec.method + " " + rec.name + " by uid " + std::to_string(rec.uid) +
+                       ": " + rec.result,
                    {{"MESSAGE_ID", std::string(log::kVaultAccessId)},
                     {"VAULT_METHOD", rec.method},
                     {"VAULT_NAME", rec.name},
@@ -140,7 +159,8 @@ void VaultManager::flush_access_log() {
                     {"CALLER_PID", std::to_string(rec.pid)}});
     }
     // The record is in memory and in the journal even if the file refuses it; say so loudly.
-    if (auto w = log_.flush(); !w) log::error("cannot write the vault access log: " + w.error().message);
+    if (auto w = log_.flush(); !w)
+        log::error("cannot write the vault access log: " + w.error().message);
 }
 
 Result<void> VaultManager::commit(const std::function<Result<void>(VaultStore&)>& mutate) {
@@ -151,24 +171,28 @@ Result<void> VaultManager::commit(const std::function<Result<void>(VaultStore&)>
     if (!w) {
         auto master = SecureBytes::copy_of(master_key_.span());
         store_.reset();
-        if (auto reload = open_existing_store(master); !reload) store_error_ = std::move(reload).error();
+        if (auto reload = open_existing_store(master); !reload)
+            store_error_ = std::move(reload).error();
         return std::move(w).error().prefix("the change was not saved");
     }
     return {};
 }
 
-Result<void> VaultManager::store(const BusCaller& c, const std::string& name, std::span<const std::uint8_t> value,
+Result<void> VaultManager::store(const BusCaller& c, const std::string& name,
+                                 std::span<const std::uint8_t> value,
                                  const std::string& access_level) {
     auto act = [&]() -> Result<void> {
         CP_TRY(validate_name(name));
         auto level = parse_access_level(access_level);
         if (!level)
-            return make_error(Errc::InvalidArgument, "access level '" + access_level.substr(0, 32) +
-                                                         "' is not one of public, standard, elevated, admin");
+            return make_error(Errc::InvalidArgument,
+                              "access level '" + access_level.substr(0, 32) +
+                                  "' is not one of public, standard, elevated, admin");
         if (value.empty()) return make_error(Errc::InvalidArgument, "the value is empty");
         if (value.size() > config_.max_value_bytes)
             return make_error(Errc::LimitExceeded, "the value is " + std::to_string(value.size()) +
-                                                       " bytes; the limit is " + std::to_string(config_.max_value_bytes));
+                                                       " bytes; the limit is " +
+                                                       std::to_string(config_.max_value_bytes));
         auto s = subject(c);
         CP_TRY(may_use(s));
         CP_TRY(ready());
@@ -176,7 +200,8 @@ Result<void> VaultManager::store(const BusCaller& c, const std::string& name, st
         CP_TRY(may_store(s, existing, *level));
         if (existing == nullptr && store_->size() >= config_.max_entries)
             return make_error(Errc::LimitExceeded, "the vault holds its maximum of " +
-                                                       std::to_string(config_.max_entries) + " secrets");
+                                                       std::to_string(config_.max_entries) +
+                                                       " secrets");
         EntryMeta meta;
         meta.name = name;
         meta.level = *level;
@@ -245,9 +270,11 @@ Result<void> VaultManager::set_readers(const BusCaller& c, const std::string& na
                                        const std::vector<std::uint32_t>& readers) {
     auto act = [&]() -> Result<void> {
         if (readers.size() > kMaxReaders)
-            return make_error(Errc::LimitExceeded, "at most " + std::to_string(kMaxReaders) + " readers");
+            return make_error(Errc::LimitExceeded,
+                              "at most " + std::to_string(kMaxReaders) + " readers");
         for (auto uid : readers)
-            if (uid == 0xffffffffu) return make_error(Errc::InvalidArgument, "uid 4294967295 is not a user");
+            if (uid == 0xffffffffu)
+                return make_error(Errc::InvalidArgument, "uid 4294967295 is not a user");
         auto found = existing_entry(c, name);
         if (!found) return std::move(found).error();
         auto& [s, e] = *found;
@@ -283,13 +310,15 @@ Result<void> VaultManager::unlock(const BusCaller& c, std::span<const std::uint8
         if (key_.source != KeySource::Passphrase) {
             if (!passphrase.empty())
                 return make_error(Errc::InvalidArgument,
-                                  "this vault is keyed by " + key_.path + ", not a passphrase; unlock with an empty passphrase");
+                                  "this vault is keyed by " + key_.path +
+                                      ", not a passphrase; unlock with an empty passphrase");
             auto master = read_master_key(key_);
             if (!master) return std::move(master).error();
             return open_existing_store(*master);
         }
         if (passphrase.size() < kMinPassphrase || passphrase.size() > kMaxPassphrase)
-            return make_error(Errc::BadPassphrase, "a passphrase has " + std::to_string(kMinPassphrase) + " to " +
+            return make_error(Errc::BadPassphrase, "a passphrase has " +
+                                                       std::to_string(kMinPassphrase) + " to " +
                                                        std::to_string(kMaxPassphrase) + " bytes");
         struct stat st {};
         if (::stat(config_.store_path().c_str(), &st) == 0) {
@@ -328,10 +357,12 @@ Result<void> VaultManager::rotate_key(const BusCaller& c) {
     return audited(c, "RotateKey", "", act());
 }
 
-Result<std::vector<AccessRecord>> VaultManager::access_log(const BusCaller& c, std::uint32_t limit) {
+Result<std::vector<AccessRecord>> VaultManager::access_log(const BusCaller& c,
+                                                           std::uint32_t limit) {
     auto act = [&]() -> Result<std::vector<AccessRecord>> {
         CP_TRY(may_administer(subject(c)));
-        std::size_t n = limit == 0 ? 100 : std::min<std::size_t>(limit, config_.access_log_memory_entries);
+        std::size_t n =
+            limit == 0 ? 100 : std::min<std::size_t>(limit, config_.access_log_memory_entries);
         return log_.tail(n);
     };
     return audited(c, "GetAccessLog", "", act());

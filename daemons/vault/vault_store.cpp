@@ -19,7 +19,7 @@ constexpr std::string_view kMetaAd = "closedpaw-vault-meta-v1";
 constexpr char kMacContext[crypto_kdf_CONTEXTBYTES + 1] = "cpvault1";
 
 class Writer {
-public:
+  public:
     void bytes(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
     void u8(std::uint8_t v) { bytes(&v, 1); }
     void u32(std::uint32_t v) {
@@ -30,12 +30,12 @@ public:
     }
     std::string& str() { return out_; }
 
-private:
+  private:
     std::string out_;
 };
 
 class Reader {
-public:
+  public:
     explicit Reader(std::string_view in) : in_(in) {}
     bool bytes(void* p, std::size_t n) {
         if (in_.size() - pos_ < n) return false;
@@ -61,7 +61,7 @@ public:
     std::size_t pos() const { return pos_; }
     std::size_t left() const { return in_.size() - pos_; }
 
-private:
+  private:
     std::string_view in_;
     std::size_t pos_ = 0;
 };
@@ -98,13 +98,14 @@ std::string header_bytes(KeyKind kind, const KdfParams& kdf) {
 }
 
 template <typename Ad>
-std::vector<std::uint8_t> seal(const SecureBytes& key, const std::array<std::uint8_t, kNonce>& nonce,
+std::vector<std::uint8_t> seal(const SecureBytes& key,
+                               const std::array<std::uint8_t, kNonce>& nonce,
                                std::span<const std::uint8_t> plain, const Ad& ad) {
     std::vector<std::uint8_t> ct(plain.size() + kTag);
     unsigned long long len = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(ct.data(), &len, plain.data(), plain.size(),
-                                               reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-                                               nullptr, nonce.data(), key.data());
+                                               reinterpret_cast<const unsigned char*>(ad.data()),
+                                               ad.size(), nullptr, nonce.data(), key.data());
     ct.resize(len);
     return ct;
 }
@@ -113,9 +114,10 @@ template <typename Ad>
 bool open_into(const SecureBytes& key, const std::array<std::uint8_t, kNonce>& nonce,
                std::span<const std::uint8_t> ct, const Ad& ad, std::uint8_t* out) {
     unsigned long long len = 0;
-    return crypto_aead_xchacha20poly1305_ietf_decrypt(out, &len, nullptr, ct.data(), ct.size(),
-                                                      reinterpret_cast<const unsigned char*>(ad.data()),
-                                                      ad.size(), nonce.data(), key.data()) == 0;
+    return crypto_aead_xchacha20poly1305_ietf_decrypt(
+               out, &len, nullptr, ct.data(), ct.size(),
+               reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nonce.data(),
+               key.data()) == 0;
 }
 
 std::array<std::uint8_t, kNonce> fresh_nonce() {
@@ -148,10 +150,14 @@ std::optional<EntryMeta> parse_meta(std::string_view text) {
 
 std::string_view access_level_name(AccessLevel l) {
     switch (l) {
-        case AccessLevel::Public: return "public";
-        case AccessLevel::Standard: return "standard";
-        case AccessLevel::Elevated: return "elevated";
-        case AccessLevel::Admin: return "admin";
+        case AccessLevel::Public:
+            return "public";
+        case AccessLevel::Standard:
+            return "standard";
+        case AccessLevel::Elevated:
+            return "elevated";
+        case AccessLevel::Admin:
+            return "admin";
     }
     return "admin";
 }
@@ -192,9 +198,11 @@ Result<std::pair<KeyKind, KdfParams>> VaultStore::peek_header(std::string_view b
     if (version != kVersion) return corrupt("unsupported store version " + std::to_string(version));
     std::uint8_t kind = 0;
     KdfParams kdf;
-    if (!r.u8(kind) || !r.bytes(kdf.salt.data(), kdf.salt.size()) || !r.u64(kdf.opslimit) || !r.u64(kdf.memlimit))
+    if (!r.u8(kind) || !r.bytes(kdf.salt.data(), kdf.salt.size()) || !r.u64(kdf.opslimit) ||
+        !r.u64(kdf.memlimit))
         return corrupt("truncated header");
-    if (kind != static_cast<std::uint8_t>(KeyKind::Raw) && kind != static_cast<std::uint8_t>(KeyKind::Passphrase))
+    if (kind != static_cast<std::uint8_t>(KeyKind::Raw) &&
+        kind != static_cast<std::uint8_t>(KeyKind::Passphrase))
         return corrupt("unknown key kind");
     return std::pair{static_cast<KeyKind>(kind), kdf};
 }
@@ -218,9 +226,10 @@ Result<VaultStore> VaultStore::parse(std::string_view bytes, const SecureBytes& 
     if (!open_into(master_key, nonce, wrapped, head, s.data_key_.data())) {
         if (s.kind_ == KeyKind::Passphrase)
             return make_error(Errc::BadPassphrase, "the passphrase does not open this vault");
-        return make_error(Errc::Corrupt,
-                          "the master key does not open this vault store: the key file or credential "
-                          "is not the one the store was created with, or the store header is damaged");
+        return make_error(
+            Errc::Corrupt,
+            "the master key does not open this vault store: the key file or credential "
+            "is not the one the store was created with, or the store header is damaged");
     }
 
     if (bytes.size() < r.pos() + 12 + kMac) return corrupt("truncated");
@@ -240,13 +249,14 @@ Result<VaultStore> VaultStore::parse(std::string_view bytes, const SecureBytes& 
     for (std::uint32_t i = 0; i < count; ++i) {
         std::array<std::uint8_t, kNonce> mnonce{};
         std::uint32_t mlen = 0;
-        if (!br.bytes(mnonce.data(), mnonce.size()) || !br.u32(mlen) || mlen < kTag || mlen > kMaxMetaBytes + kTag ||
-            mlen > br.left())
+        if (!br.bytes(mnonce.data(), mnonce.size()) || !br.u32(mlen) || mlen < kTag ||
+            mlen > kMaxMetaBytes + kTag || mlen > br.left())
             return corrupt("bad entry " + std::to_string(i));
         std::vector<std::uint8_t> mct(mlen);
         br.bytes(mct.data(), mlen);
         std::string meta_text(mlen - kTag, '\0');
-        if (!open_into(s.data_key_, mnonce, mct, kMetaAd, reinterpret_cast<std::uint8_t*>(meta_text.data())))
+        if (!open_into(s.data_key_, mnonce, mct, kMetaAd,
+                       reinterpret_cast<std::uint8_t*>(meta_text.data())))
             return corrupt("entry " + std::to_string(i) + " metadata fails authentication");
         auto meta = parse_meta(meta_text);
         if (!meta) return corrupt("entry " + std::to_string(i) + " metadata is malformed");
@@ -285,7 +295,8 @@ std::string VaultStore::serialize(const SecureBytes& master_key) const {
         std::string text = meta_plaintext(meta);
         auto mnonce = fresh_nonce();
         auto mct = seal(data_key_, mnonce,
-                        std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), kMetaAd);
+                        std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                        kMetaAd);
         w.bytes(mnonce.data(), mnonce.size());
         w.u32(static_cast<std::uint32_t>(mct.size()));
         w.bytes(mct.data(), mct.size());
@@ -304,7 +315,8 @@ const EntryMeta* VaultStore::find(const std::string& name) const {
     return it == meta_.end() ? nullptr : &it->second;
 }
 
-VaultStore::SealedValue VaultStore::seal_value(const EntryMeta& m, std::span<const std::uint8_t> value) const {
+VaultStore::SealedValue VaultStore::seal_value(const EntryMeta& m,
+                                               std::span<const std::uint8_t> value) const {
     SealedValue v;
     v.nonce = fresh_nonce();
     v.ct = seal(data_key_, v.nonce, value, meta_plaintext(m));
@@ -326,7 +338,8 @@ Result<SecureBytes> VaultStore::get(const std::string& name) const {
     SecureBytes plain(v.ct.size() - kTag);
     // A zero-length value still needs a writable byte for libsodium.
     SecureBytes scratch(plain.empty() ? 1 : 0);
-    if (!open_into(data_key_, v.nonce, v.ct, meta_plaintext(m->second), plain.empty() ? scratch.data() : plain.data()))
+    if (!open_into(data_key_, v.nonce, v.ct, meta_plaintext(m->second),
+                   plain.empty() ? scratch.data() : plain.data()))
         return make_error(Errc::Corrupt, "secret '" + name + "' fails authentication in memory");
     return plain;
 }
@@ -347,7 +360,8 @@ bool VaultStore::erase(const std::string& name) {
     return meta_.erase(name) != 0;
 }
 
-bool VaultStore::set_readers(const std::string& name, std::vector<std::uint32_t> readers, std::uint64_t now_usec) {
+bool VaultStore::set_readers(const std::string& name, std::vector<std::uint32_t> readers,
+                             std::uint64_t now_usec) {
     auto it = meta_.find(name);
     if (it == meta_.end()) return false;
     auto plain = get(name);
@@ -373,11 +387,12 @@ Result<void> VaultStore::rotate_data_key() {
     return {};
 }
 
-Result<SecureBytes> derive_master_key(std::span<const std::uint8_t> passphrase, const KdfParams& kdf) {
+Result<SecureBytes> derive_master_key(std::span<const std::uint8_t> passphrase,
+                                      const KdfParams& kdf) {
     SecureBytes key(kKeyBytes);
-    if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()), passphrase.size(),
-                      kdf.salt.data(), kdf.opslimit, static_cast<std::size_t>(kdf.memlimit),
-                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
+                      passphrase.size(), kdf.salt.data(), kdf.opslimit,
+                      static_cast<std::size_t>(kdf.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0)
         return make_error(Errc::Failed, "key derivation ran out of memory");
     return key;
 }

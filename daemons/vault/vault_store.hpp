@@ -7,7 +7,8 @@
 //   | u64 generation | u32 entry count
 //   | entries: nonce[24] u32 len meta_ct[len]    AEAD(data key, AD = "meta")
 //              nonce[24] u32 len value_ct[len]   AEAD(data key, AD = meta plaintext: name+metadata)
-//   | mac[32]                                    keyed BLAKE2b (subkey of the data key) over all before
+//   | mac[32]                                    keyed BLAKE2b (subkey of the data key) over all
+//   before
 // Names, metadata and values are all encrypted; the MAC makes any change anywhere (a flipped
 // bit, a removed, reordered or replayed entry) refuse the whole store rather than hand out
 // wrong data. Everything is XChaCha20-Poly1305 with random nonces.
@@ -15,10 +16,10 @@
 
 #include <array>
 #include <cstdint>
-#include <span>
 #include <map>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,9 @@ namespace closedpaw::vault {
 enum class AccessLevel { Public = 0, Standard = 1, Elevated = 2, Admin = 3 };
 std::string_view access_level_name(AccessLevel l);
 std::optional<AccessLevel> parse_access_level(std::string_view s);
-inline std::ostream& operator<<(std::ostream& os, AccessLevel l) { return os << access_level_name(l); }
+inline std::ostream& operator<<(std::ostream& os, AccessLevel l) {
+    return os << access_level_name(l);
+}
 
 enum class KeyKind : std::uint8_t { Raw = 1, Passphrase = 2 };
 
@@ -54,7 +57,7 @@ struct EntryMeta {
 inline constexpr std::size_t kKeyBytes = 32;
 
 class VaultStore {
-public:
+  public:
     // A new, empty store whose data key is fresh and wrapped by master_key.
     static VaultStore create(KeyKind kind, const KdfParams& kdf);
     // Reads the header only (no key needed): which kind of key and KDF parameters it wants.
@@ -75,7 +78,8 @@ public:
     // returns the plaintext's length. The caller wipes scratch when done.
     Result<std::size_t> get_into(const std::string& name, SecureBytes& scratch) const;
     bool erase(const std::string& name);
-    bool set_readers(const std::string& name, std::vector<std::uint32_t> readers, std::uint64_t now_usec);
+    bool set_readers(const std::string& name, std::vector<std::uint32_t> readers,
+                     std::uint64_t now_usec);
 
     // Re-seals every entry under a fresh data key.
     Result<void> rotate_data_key();
@@ -83,7 +87,7 @@ public:
     KeyKind key_kind() const { return kind_; }
     const KdfParams& kdf() const { return kdf_; }
 
-private:
+  private:
     struct SealedValue {
         std::array<std::uint8_t, 24> nonce{};
         std::vector<std::uint8_t> ct;
@@ -100,6 +104,7 @@ private:
 };
 
 // The master key from a passphrase (Argon2id with the store's salt and limits).
-Result<SecureBytes> derive_master_key(std::span<const std::uint8_t> passphrase, const KdfParams& kdf);
+Result<SecureBytes> derive_master_key(std::span<const std::uint8_t> passphrase,
+                                      const KdfParams& kdf);
 
 }  // namespace closedpaw::vault

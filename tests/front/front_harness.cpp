@@ -29,7 +29,8 @@ void require_stack() {
 
 FrontHarness::FrontHarness(FrontOptions options) {
     dir_ = cptest::make_temp_dir("front");
-    cgroup_parent_ = "cptest-front-" + std::to_string(::getpid()) + "-" + fs::path(dir_).filename().string().substr(13);
+    cgroup_parent_ = "cptest-front-" + std::to_string(::getpid()) + "-" +
+                     fs::path(dir_).filename().string().substr(13);
     for (auto& c : cgroup_parent_)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
     fs::create_directories(dir_ + "/policy.d");
@@ -37,26 +38,28 @@ FrontHarness::FrontHarness(FrontOptions options) {
     ::chmod((dir_ + "/ws").c_str(), 0755);
     ::chmod(workspace().c_str(), 0700);
     ::chown(workspace().c_str(), kSandboxUid, kSandboxUid);
-    if (!options.policy_override.empty()) std::ofstream(dir_ + "/policy.d/50-test.toml") << options.policy_override;
-    std::ofstream(dir_ + "/broker.toml") << "socket = \"" << dir_ << "/broker.sock\"\n"
-                                         << "front_user = \"closedpaw\"\n"
-                                         << "skill_dir = \"" << cptest::build_root() << "/skills/staged\"\n"
-                                         << "workspace_root = \"" << dir_ << "/ws\"\n"
-                                         << "run_dir = \"" << dir_ << "/run\"\n"
-                                         << "policy_dir = \"" << cptest::source_root() << "/policy\"\n"
-                                         << "probe_executable = \"" << cptest::build_root()
-                                         << "/daemons/broker/probe/closedpaw-sandbox-probe\"\n"
-                                         << "cgroup_parent = \"" << cgroup_parent_ << "\"\n"
-                                         << "dbus = false\n";
-    std::ofstream(dir_ + "/closedpawd.toml") << "[daemon]\n"
-                                             << "state_directory = \"" << state() << "\"\n"
-                                             << "skill_dir = \"" << cptest::build_root() << "/skills/staged\"\n"
-                                             << "broker_socket = \"" << dir_ << "/broker.sock\"\n"
-                                             << "policy_file = \"" << cptest::source_root() << "/policy/front/policy.toml\"\n"
-                                             << "policy_dir = \"" << dir_ << "/policy.d\"\n"
-                                             << "seccomp_profile = \"" << cptest::source_root()
-                                             << "/policy/seccomp/closedpawd.toml\"\n"
-                                             << "injection_policy_dir = \"" << cptest::source_root() << "/policy/injection\"\n";
+    if (!options.policy_override.empty())
+        std::ofstream(dir_ + "/policy.d/50-test.toml") << options.policy_override;
+    std::ofstream(dir_ + "/broker.toml")
+        << "socket = \"" << dir_ << "/broker.sock\"\n"
+        << "front_user = \"closedpaw\"\n"
+        << "skill_dir = \"" << cptest::build_root() << "/skills/staged\"\n"
+        << "workspace_root = \"" << dir_ << "/ws\"\n"
+        << "run_dir = \"" << dir_ << "/run\"\n"
+        << "policy_dir = \"" << cptest::source_root() << "/policy\"\n"
+        << "probe_executable = \"" << cptest::build_root()
+        << "/daemons/broker/probe/closedpaw-sandbox-probe\"\n"
+        << "cgroup_parent = \"" << cgroup_parent_ << "\"\n"
+        << "dbus = false\n";
+    std::ofstream(dir_ + "/closedpawd.toml")
+        << "[daemon]\n"
+        << "state_directory = \"" << state() << "\"\n"
+        << "skill_dir = \"" << cptest::build_root() << "/skills/staged\"\n"
+        << "broker_socket = \"" << dir_ << "/broker.sock\"\n"
+        << "policy_file = \"" << cptest::source_root() << "/policy/front/policy.toml\"\n"
+        << "policy_dir = \"" << dir_ << "/policy.d\"\n"
+        << "seccomp_profile = \"" << cptest::source_root() << "/policy/seccomp/closedpawd.toml\"\n"
+        << "injection_policy_dir = \"" << cptest::source_root() << "/policy/injection\"\n";
     if (options.start_broker) start_broker();
     start_front();
 }
@@ -71,32 +74,44 @@ FrontHarness::~FrontHarness() {
 }
 
 void FrontHarness::start_broker() {
-    broker_ = cptest::Process::start({cptest::build_root() + "/daemons/broker/closedpaw-brokerd", "--config", dir_ + "/broker.toml"},
+    broker_ = cptest::Process::start({cptest::build_root() + "/daemons/broker/closedpaw-brokerd",
+                                      "--config", dir_ + "/broker.toml"},
                                      dir_ + "/brokerd.log");
     struct stat st {};
     std::string sock = dir_ + "/broker.sock";
-    if (!cptest::eventually([&] { return ::stat(sock.c_str(), &st) == 0 && broker_.log().find("serving") != std::string::npos; },
-                            std::chrono::milliseconds(20000)))
+    if (!cptest::eventually(
+            [&] {
+                return ::stat(sock.c_str(), &st) == 0 &&
+                       broker_.log().find("serving") != std::string::npos;
+            },
+            std::chrono::milliseconds(20000)))
         throw std::runtime_error("brokerd did not start:\n" + broker_.log());
 }
 
-void FrontHarness::stop_broker() { broker_.stop(); }
+void FrontHarness::stop_broker() {
+    broker_.stop();
+}
 
 void FrontHarness::start_front() {
-    front_ = cptest::Process::start({cptest::build_root() + "/daemons/front/closedpawd", "--config", dir_ + "/closedpawd.toml"},
-                                    dir_ + "/closedpawd.log");
+    front_ = cptest::Process::start(
+        {cptest::build_root() + "/daemons/front/closedpawd", "--config", dir_ + "/closedpawd.toml"},
+        dir_ + "/closedpawd.log");
     if (!cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1"))
         throw std::runtime_error("closedpawd did not start:\n" + front_.log());
 }
 
 void FrontHarness::stop_front() {
     front_.stop();
-    cptest::eventually([] { return !cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1", std::chrono::milliseconds(0)); });
+    cptest::eventually([] {
+        return !cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1", std::chrono::milliseconds(0));
+    });
 }
 
 void FrontHarness::kill9_front() {
     front_.kill9();
-    cptest::eventually([] { return !cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1", std::chrono::milliseconds(0)); });
+    cptest::eventually([] {
+        return !cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1", std::chrono::milliseconds(0));
+    });
 }
 
 void FrontHarness::put_file(const std::string& name, const std::string& content) const {
@@ -105,9 +120,13 @@ void FrontHarness::put_file(const std::string& name, const std::string& content)
     ::chown(p.c_str(), kSandboxUid, kSandboxUid);
 }
 
-Submitted submit(sdbus::IProxy& p, const std::string& type, const std::string& skill, const VariantMap& params) {
+Submitted submit(sdbus::IProxy& p, const std::string& type, const std::string& skill,
+                 const VariantMap& params) {
     Submitted s;
-    p.callMethod("SubmitAction").onInterface(kIface).withArguments(type, skill, params).storeResultsTo(s.id, s.status, s.level);
+    p.callMethod("SubmitAction")
+        .onInterface(kIface)
+        .withArguments(type, skill, params)
+        .storeResultsTo(s.id, s.status, s.level);
     return s;
 }
 
@@ -117,7 +136,9 @@ VariantMap get_action(sdbus::IProxy& p, const std::string& id) {
     return m;
 }
 
-std::string status_of(sdbus::IProxy& p, const std::string& id) { return get_action(p, id)["status"].get<std::string>(); }
+std::string status_of(sdbus::IProxy& p, const std::string& id) {
+    return get_action(p, id)["status"].get<std::string>();
+}
 
 std::string front_call(const std::function<void(sdbus::IProxy&)>& call) {
     auto conn = sdbus::createSystemBusConnection();
@@ -154,7 +175,9 @@ std::string digest_of(const std::string& id) {
 std::tuple<bool, uint64_t, std::string> verify_audit() {
     std::tuple<bool, uint64_t, std::string> v;
     auto r = front_call([&](sdbus::IProxy& p) {
-        p.callMethod("VerifyAuditLog").onInterface(kIface).storeResultsTo(std::get<0>(v), std::get<1>(v), std::get<2>(v));
+        p.callMethod("VerifyAuditLog")
+            .onInterface(kIface)
+            .storeResultsTo(std::get<0>(v), std::get<1>(v), std::get<2>(v));
     });
     if (r != "ok") std::get<2>(v) = r;
     return v;

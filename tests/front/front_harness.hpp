@@ -22,7 +22,7 @@ struct FrontOptions {
 };
 
 class FrontHarness {
-public:
+  public:
     explicit FrontHarness(FrontOptions options = {});
     ~FrontHarness();
 
@@ -42,7 +42,7 @@ public:
     // A file in the workspace, owned by the sandbox user like everything the skills write.
     void put_file(const std::string& name, const std::string& content) const;
 
-private:
+  private:
     cptest::PrivateBus bus_;
     std::string dir_;
     std::string cgroup_parent_;
@@ -56,13 +56,15 @@ void require_stack();
 struct Submitted {
     std::string id, status, level;
 };
-Submitted submit(sdbus::IProxy& p, const std::string& type, const std::string& skill, const VariantMap& params);
+Submitted submit(sdbus::IProxy& p, const std::string& type, const std::string& skill,
+                 const VariantMap& params);
 VariantMap get_action(sdbus::IProxy& p, const std::string& id);
 std::string status_of(sdbus::IProxy& p, const std::string& id);
 // "ok" or the D-Bus error name, on a fresh connection (use inside cptest::as_user too).
 std::string front_call(const std::function<void(sdbus::IProxy&)>& call);
 // Polls until the action leaves pending/approved/executing; returns its final status.
-std::string wait_done(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+std::string wait_done(const std::string& id,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 void approve(sdbus::IProxy& p, const std::string& id, const std::string& digest);
 std::string digest_of(const std::string& id);
 std::tuple<bool, uint64_t, std::string> verify_audit();

@@ -22,8 +22,8 @@ struct Stack {
 };
 BOOST_TEST_GLOBAL_FIXTURE(Stack);
 
-RunResult run(const FrontHarness& h, const std::string& skill, const std::string& op, nlohmann::json params,
-              const std::string& workspace = "default") {
+RunResult run(const FrontHarness& h, const std::string& skill, const std::string& op,
+              nlohmann::json params, const std::string& workspace = "default") {
     auto c = BrokerClient::open(h.broker_socket());
     BOOST_REQUIRE_MESSAGE(c.ok(), (c ? "" : c.error().message));
     RunRequest r;
@@ -36,7 +36,9 @@ RunResult run(const FrontHarness& h, const std::string& skill, const std::string
     return *res;
 }
 
-bool succeeded(const RunResult& r) { return r.ok() && r.reply.is_object() && r.reply.value("success", false); }
+bool succeeded(const RunResult& r) {
+    return r.ok() && r.reply.is_object() && r.reply.value("success", false);
+}
 }  // namespace
 
 // The filesystem skill, statically linked, in runsc, through the broker: the operations work,
@@ -50,7 +52,8 @@ BOOST_AUTO_TEST_CASE(filesystem_skill_through_the_broker_in_runsc) {
     auto w = run(h, "filesystem", "write", {{"path", "docs/../x.txt"}, {"content", "nope"}});
     BOOST_TEST(!succeeded(w));  // ".." refused even when it would stay inside
     BOOST_TEST(succeeded(run(h, "filesystem", "create_dir", {{"path", "docs"}})));
-    auto write = run(h, "filesystem", "write", {{"path", "docs/todo.md"}, {"content", "- ship it\n"}});
+    auto write =
+        run(h, "filesystem", "write", {{"path", "docs/todo.md"}, {"content", "- ship it\n"}});
     BOOST_TEST(succeeded(write), write.reply.dump() << write.stderr_tail);
     BOOST_TEST(write.runtime == "runsc");
     std::ifstream in(h.workspace() + "/docs/todo.md");
@@ -71,8 +74,10 @@ BOOST_AUTO_TEST_CASE(filesystem_skill_through_the_broker_in_runsc) {
     ::symlink((h.dir() + "/ws/canary.txt").c_str(), (h.workspace() + "/link.txt").c_str());
     ::lchown((h.workspace() + "/link.txt").c_str(), 65534, 65534);
     ::link((h.dir() + "/canary.txt").c_str(), (h.workspace() + "/hard.txt").c_str());
-    for (std::string path : {"../canary.txt", "../../canary.txt", "/etc/passwd", "link.txt", "hard.txt", "docs/../../canary.txt",
-                             "%2e%2e/canary.txt", "....//canary.txt", "docs/./../../canary.txt", "/proc/self/root/etc/passwd"}) {
+    for (std::string path :
+         {"../canary.txt", "../../canary.txt", "/etc/passwd", "link.txt", "hard.txt",
+          "docs/../../canary.txt", "%2e%2e/canary.txt", "....//canary.txt",
+          "docs/./../../canary.txt", "/proc/self/root/etc/passwd"}) {
         auto r = run(h, "filesystem", "read", {{"path", path}});
         BOOST_TEST(!succeeded(r), path);
         BOOST_TEST(r.reply.dump().find("CANARY") == std::string::npos, path);

@@ -44,14 +44,17 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_points_never_tears_the_store) {
                 auto a = acked.count(name) ? acked[name] : "<absent>";
                 auto pe = pending.find(name);
                 bool ok = got == a || (pe != pending.end() && got == pe->second);
-                BOOST_TEST(ok, "after kill " << kill << ": " << name << " = " << got << ", acked " << a);
+                BOOST_TEST(
+                    ok, "after kill " << kill << ": " << name << " = " << got << ", acked " << a);
                 if (pe != pending.end()) {
                     (got == pe->second ? landed_in_flight : lost_in_flight)++;
                     acked[name] = got;
                 }
             }
         });
-        BOOST_REQUIRE_MESSAGE(check == "ok", "store did not open after kill " << kill << ": " << check << "\n" << vault.log());
+        BOOST_REQUIRE_MESSAGE(check == "ok", "store did not open after kill " << kill << ": "
+                                                                              << check << "\n"
+                                                                              << vault.log());
         pending.clear();
 
         std::atomic<bool> stop{false};
@@ -86,15 +89,18 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_points_never_tears_the_store) {
                 }
             }
         });
-        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(rng)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(rng)));
         vault.kill9();
         stop = true;
         client.join();
     }
     BOOST_TEST_MESSAGE("kills: " << kKills << ", operations: " << op << ", rotations: " << rotations
                                  << ", in-flight writes that landed: " << landed_in_flight
-                                 << ", in-flight writes lost (never acknowledged): " << lost_in_flight);
-    std::cout << "vault_crash: kills=" << kKills << " operations=" << op << " rotations=" << rotations
-              << " in_flight_landed=" << landed_in_flight << " in_flight_lost=" << lost_in_flight << "\n";
+                                 << ", in-flight writes lost (never acknowledged): "
+                                 << lost_in_flight);
+    std::cout << "vault_crash: kills=" << kKills << " operations=" << op
+              << " rotations=" << rotations << " in_flight_landed=" << landed_in_flight
+              << " in_flight_lost=" << lost_in_flight << "\n";
     BOOST_TEST(op > kKills);  // the stream really ran between kills
 }

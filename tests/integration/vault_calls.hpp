@@ -12,7 +12,8 @@ inline constexpr const char* kIface = "org.closedpaw.Vault1";
 
 inline void store(sdbus::IProxy& p, const std::string& name, const std::string& value,
                   const std::string& level = "standard") {
-    p.callMethod("Store").onInterface(kIface).withArguments(name, std::vector<uint8_t>(value.begin(), value.end()), level);
+    p.callMethod("Store").onInterface(kIface).withArguments(
+        name, std::vector<uint8_t>(value.begin(), value.end()), level);
 }
 
 inline std::string retrieve(sdbus::IProxy& p, const std::string& name) {
@@ -31,19 +32,26 @@ inline std::vector<std::map<std::string, sdbus::Variant>> list(sdbus::IProxy& p)
     return out;
 }
 
-inline void set_readers(sdbus::IProxy& p, const std::string& name, const std::vector<uint32_t>& uids) {
+inline void set_readers(sdbus::IProxy& p, const std::string& name,
+                        const std::vector<uint32_t>& uids) {
     p.callMethod("SetReaders").onInterface(kIface).withArguments(name, uids);
 }
 
-inline void lock(sdbus::IProxy& p) { p.callMethod("Lock").onInterface(kIface); }
-
-inline void unlock(sdbus::IProxy& p, const std::string& pass) {
-    p.callMethod("Unlock").onInterface(kIface).withArguments(std::vector<uint8_t>(pass.begin(), pass.end()));
+inline void lock(sdbus::IProxy& p) {
+    p.callMethod("Lock").onInterface(kIface);
 }
 
-inline void rotate(sdbus::IProxy& p) { p.callMethod("RotateKey").onInterface(kIface); }
+inline void unlock(sdbus::IProxy& p, const std::string& pass) {
+    p.callMethod("Unlock").onInterface(kIface).withArguments(
+        std::vector<uint8_t>(pass.begin(), pass.end()));
+}
 
-inline std::vector<std::map<std::string, sdbus::Variant>> access_log(sdbus::IProxy& p, uint32_t limit) {
+inline void rotate(sdbus::IProxy& p) {
+    p.callMethod("RotateKey").onInterface(kIface);
+}
+
+inline std::vector<std::map<std::string, sdbus::Variant>> access_log(sdbus::IProxy& p,
+                                                                     uint32_t limit) {
     std::vector<std::map<std::string, sdbus::Variant>> out;
     p.callMethod("GetAccessLog").onInterface(kIface).withArguments(limit).storeResultsTo(out);
     return out;

@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sdbus-c++/sdbus-c++.h>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,8 +32,9 @@ PrivateBus::PrivateBus() {
     replace_all(conf, "@POLICYDIR@", source_root() + "/policy/dbus");
     std::ofstream(dir_ + "/bus.conf") << conf;
 
-    daemon_ = Process::start({"dbus-daemon", "--config-file=" + dir_ + "/bus.conf", "--nofork", "--nopidfile"},
-                             dir_ + "/dbus-daemon.log");
+    daemon_ = Process::start(
+        {"dbus-daemon", "--config-file=" + dir_ + "/bus.conf", "--nofork", "--nopidfile"},
+        dir_ + "/dbus-daemon.log");
     struct stat st {};
     if (!eventually([&] { return ::stat(socket.c_str(), &st) == 0; }))
         throw std::runtime_error("dbus-daemon did not start: " + daemon_.log());
@@ -52,9 +53,13 @@ bool wait_for_bus_name(const std::string& name, std::chrono::milliseconds timeou
         [&] {
             try {
                 auto conn = sdbus::createSystemBusConnection();
-                auto proxy = sdbus::createProxy(*conn, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+                auto proxy =
+                    sdbus::createProxy(*conn, "org.freedesktop.DBus", "/org/freedesktop/DBus");
                 bool has = false;
-                proxy->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(name).storeResultsTo(has);
+                proxy->callMethod("NameHasOwner")
+                    .onInterface("org.freedesktop.DBus")
+                    .withArguments(name)
+                    .storeResultsTo(has);
                 return has;
             } catch (const sdbus::Error&) {
                 return false;

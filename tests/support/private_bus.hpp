@@ -10,20 +10,21 @@
 namespace cptest {
 
 class PrivateBus {
-public:
+  public:
     PrivateBus();
     ~PrivateBus();
     const std::string& address() const { return address_; }
     const std::string& dir() const { return dir_; }
     std::string env() const { return "DBUS_SYSTEM_BUS_ADDRESS=" + address_; }
 
-private:
+  private:
     std::string dir_;
     std::string address_;
     Process daemon_;
 };
 
 // Waits until name has an owner on the bus at address.
-bool wait_for_bus_name(const std::string& name, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+bool wait_for_bus_name(const std::string& name,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
 }  // namespace cptest

@@ -27,7 +27,8 @@ namespace cptest {
 namespace {
 
 // In the child, after fork: become user (if any), set env, exec. Never returns.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::optional<std::string>& user,
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::optional<std::string>& user,
                              const std::vector<std::string>& env) {
     if (user) {
         passwd* pw = ::getpwnam(user->c_str());
@@ -35,7 +36,8 @@ namespace {
             dprintf(2, "no such user %s\n", user->c_str());
             _exit(126);
         }
-        if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+        if (::initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+            ::setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
             ::setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
             dprintf(2, "cannot become %s: %s\n", user->c_str(), strerror(errno));
             _exit(126);
@@ -85,7 +87,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         if (out_open) p.push_back({out[0], POLLIN, 0});
         if (err_open) p.push_back({err[0], POLLIN, 0});
         if (in[1] >= 0) p.push_back({in[1], POLLOUT, 0});
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             ::kill(pid, SIGKILL);
             break;
@@ -121,7 +124,10 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     return r;
 }
 
-Process::Process(Process&& o) noexcept : pid_(o.pid_), log_path_(std::move(o.log_path_)), status_(o.status_) { o.pid_ = -1; }
+Process::Process(Process&& o) noexcept
+    : pid_(o.pid_), log_path_(std::move(o.log_path_)), status_(o.status_) {
+    o.pid_ = -1;
+}
 
 Process& Process::operator=(Process&& o) noexcept {
     if (this != &o) {
@@ -211,7 +217,8 @@ std::string as_user(const std::string& user, const std::function<std::string()>&
         passwd* pw = ::getpwnam(user.c_str());
         std::string out;
         if (pw == nullptr || ::initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-            ::setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 || ::setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+            ::setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+            ::setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
             out = "cannot-become-" + user;
         } else {
             try {
@@ -233,19 +240,26 @@ std::string as_user(const std::string& user, const std::function<std::string()>&
     return out;
 }
 
-bool is_root() { return ::geteuid() == 0; }
+bool is_root() {
+    return ::geteuid() == 0;
+}
 
 std::optional<std::string> missing_test_users() {
     if (!is_root()) return "needs root to switch to the test users (CI runs as root)";
-    for (const char* u : {"closedpaw", "closedpaw-vault", "cptest-alice", "cptest-bob", "cptest-mallory", "cptest-admin"}) {
+    for (const char* u : {"closedpaw", "closedpaw-vault", "cptest-alice", "cptest-bob",
+                          "cptest-mallory", "cptest-admin"}) {
         if (::getpwnam(u) == nullptr)
             return std::string("test user ") + u + " is missing: run scripts/setup-users as root";
     }
     return std::nullopt;
 }
 
-std::string source_root() { return CLOSEDPAW_SOURCE_ROOT; }
-std::string build_root() { return CLOSEDPAW_BUILD_ROOT; }
+std::string source_root() {
+    return CLOSEDPAW_SOURCE_ROOT;
+}
+std::string build_root() {
+    return CLOSEDPAW_BUILD_ROOT;
+}
 
 std::string make_temp_dir(const std::string& tag) {
     std::string tmpl = "/tmp/cptest-" + tag + "-XXXXXX";

@@ -30,7 +30,7 @@ struct RunOptions {
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
 class Process {
-public:
+  public:
     Process() = default;
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
@@ -50,7 +50,7 @@ public:
     int wait();
     std::string log() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::string log_path_;
     int status_ = 0;

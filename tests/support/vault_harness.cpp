@@ -16,7 +16,8 @@ VaultHarness::VaultHarness(VaultOptions options) {
     std::ofstream(config_path()) << "[vault]\n"
                                  << "state_directory = \"" << dir_ << "/state\"\n"
                                  << "key_file = \"" << dir_ << "/vault.key\"\n"
-                                 << "seccomp_profile = \"" << source_root() << "/policy/seccomp/closedpaw-vaultd.toml\"\n"
+                                 << "seccomp_profile = \"" << source_root()
+                                 << "/policy/seccomp/closedpaw-vaultd.toml\"\n"
                                  << options.extra_vault_keys << "\n"
                                  << options.clearances;
 }
@@ -28,19 +29,23 @@ VaultHarness::~VaultHarness() {
 }
 
 void VaultHarness::start() {
-    daemon_ = Process::start({build_root() + "/daemons/vault/closedpaw-vaultd", "--config", config_path()},
-                             dir_ + "/vaultd.log");
-    if (!wait_for_bus_name("org.closedpaw.Vault1")) throw std::runtime_error("vaultd did not start:\n" + log());
+    daemon_ = Process::start(
+        {build_root() + "/daemons/vault/closedpaw-vaultd", "--config", config_path()},
+        dir_ + "/vaultd.log");
+    if (!wait_for_bus_name("org.closedpaw.Vault1"))
+        throw std::runtime_error("vaultd did not start:\n" + log());
 }
 
 void VaultHarness::stop() {
     daemon_.stop();
-    eventually([] { return !wait_for_bus_name("org.closedpaw.Vault1", std::chrono::milliseconds(0)); });
+    eventually(
+        [] { return !wait_for_bus_name("org.closedpaw.Vault1", std::chrono::milliseconds(0)); });
 }
 
 void VaultHarness::kill9() {
     daemon_.kill9();
-    eventually([] { return !wait_for_bus_name("org.closedpaw.Vault1", std::chrono::milliseconds(0)); });
+    eventually(
+        [] { return !wait_for_bus_name("org.closedpaw.Vault1", std::chrono::milliseconds(0)); });
 }
 
 std::unique_ptr<sdbus::IProxy> VaultHarness::proxy(sdbus::IConnection& conn) const {

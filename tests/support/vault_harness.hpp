@@ -29,7 +29,7 @@ level = "admin"
 };
 
 class VaultHarness {
-public:
+  public:
     explicit VaultHarness(VaultOptions options = {});
     ~VaultHarness();
 
@@ -45,7 +45,7 @@ public:
 
     std::unique_ptr<sdbus::IProxy> proxy(sdbus::IConnection& conn) const;
 
-private:
+  private:
     PrivateBus bus_;
     std::string dir_;
     Process daemon_;

@@ -50,7 +50,9 @@ void fill(const std::string& dir, int n) {
     BOOST_REQUIRE(log.commit().ok());
 }
 
-AuditVerification verify(const std::string& dir) { return AuditLog::open(dir).value().verify(); }
+AuditVerification verify(const std::string& dir) {
+    return AuditLog::open(dir).value().verify();
+}
 
 }  // namespace
 
@@ -165,10 +167,11 @@ BOOST_AUTO_TEST_CASE(a_torn_unacknowledged_tail_is_dropped_at_open) {
 }
 
 BOOST_AUTO_TEST_CASE(secrets_and_long_outputs_are_redacted) {
-    nlohmann::json params = {{"path", "a.txt"},
-                             {"content", std::string(5000, 'x')},
-                             {"api_key", "sk-123"},
-                             {"nested", {{"password", "hunter2"}, {"note", std::string(1000, 'n')}}}};
+    nlohmann::json params = {
+        {"path", "a.txt"},
+        {"content", std::string(5000, 'x')},
+        {"api_key", "sk-123"},
+        {"nested", {{"password", "hunter2"}, {"note", std::string(1000, 'n')}}}};
     auto r = AuditLog::redact(params);
     auto text = r.dump();
     BOOST_TEST(text.find("sk-123") == std::string::npos);

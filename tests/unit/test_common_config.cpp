@@ -20,7 +20,8 @@ BOOST_AUTO_TEST_CASE(an_unknown_key_is_named_with_its_line) {
     auto r = (*vault)->only_keys({"max_entries"});
     BOOST_REQUIRE(!r);
     BOOST_TEST(r.error().message.find("v.toml:3:") == 0, r.error().message);
-    BOOST_TEST(r.error().message.find("'vault.max_entires'") != std::string::npos, r.error().message);
+    BOOST_TEST(r.error().message.find("'vault.max_entires'") != std::string::npos,
+               r.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(a_wrong_type_or_range_is_an_error_naming_the_key) {
@@ -45,7 +46,8 @@ BOOST_AUTO_TEST_CASE(missing_optional_keys_are_empty_and_required_ones_fail) {
     BOOST_TEST((*rules)[0].require_string("name").value() == "x");
     auto missing = (*rules)[1].require_string("name");
     BOOST_REQUIRE(!missing);
-    BOOST_TEST(missing.error().message.find("'rule[1].name'") != std::string::npos, missing.error().message);
+    BOOST_TEST(missing.error().message.find("'rule[1].name'") != std::string::npos,
+               missing.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_not_found) {

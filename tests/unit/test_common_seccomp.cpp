@@ -25,7 +25,9 @@ int in_child(const std::function<int()>& fn) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-std::string policy(const std::string& name) { return cptest::source_root() + "/policy/seccomp/" + name; }
+std::string policy(const std::string& name) {
+    return cptest::source_root() + "/policy/seccomp/" + name;
+}
 
 std::string write_temp(const std::string& text) {
     std::string dir = cptest::make_temp_dir("seccomp");
@@ -64,7 +66,8 @@ BOOST_AUTO_TEST_CASE(under_the_vault_profile_forbidden_syscalls_fail_with_eperm)
 }
 
 BOOST_AUTO_TEST_CASE(unknown_syscalls_and_the_probe_are_refused_with_file_and_line) {
-    auto bad = load_seccomp_policy(write_temp("default_action = \"errno\"\nallow = [\"read\", \"not_a_syscall\"]\n"));
+    auto bad = load_seccomp_policy(
+        write_temp("default_action = \"errno\"\nallow = [\"read\", \"not_a_syscall\"]\n"));
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST(bad.error().message.find("p.toml:2:") != std::string::npos, bad.error().message);
     BOOST_TEST(bad.error().message.find("not_a_syscall") != std::string::npos, bad.error().message);
@@ -79,8 +82,8 @@ BOOST_AUTO_TEST_CASE(unknown_syscalls_and_the_probe_are_refused_with_file_and_li
 }
 
 BOOST_AUTO_TEST_CASE(kill_mode_kills_on_a_forbidden_syscall) {
-    auto p = load_seccomp_policy(
-        write_temp("default_action = \"kill\"\nallow = [\"write\", \"exit\", \"exit_group\", \"getpid\"]\n"));
+    auto p = load_seccomp_policy(write_temp(
+        "default_action = \"kill\"\nallow = [\"write\", \"exit\", \"exit_group\", \"getpid\"]\n"));
     BOOST_REQUIRE(p.ok());
     int rc = in_child([&] {
         if (!apply_seccomp(*p)) return 10;
@@ -101,7 +104,8 @@ BOOST_AUTO_TEST_CASE(under_the_closedpawd_profile_exec_and_network_fail) {
         errno = 0;
         ::execve("/bin/sh", argv, nullptr);
         if (errno != EPERM) return 12;
-        if (::socket(AF_UNIX, SOCK_SEQPACKET, 0) < 0) return 13;  // the broker's socket stays reachable
+        if (::socket(AF_UNIX, SOCK_SEQPACKET, 0) < 0)
+            return 13;  // the broker's socket stays reachable
         return 0;
     });
     BOOST_TEST(rc == 0, "child failed at step " << rc);

@@ -17,7 +17,9 @@ using namespace closedpaw::front;
 namespace {
 
 const bool sodium_ready = sodium_init() >= 0;
-std::string shipped() { return cptest::source_root() + "/policy/front/policy.toml"; }
+std::string shipped() {
+    return cptest::source_root() + "/policy/front/policy.toml";
+}
 
 Policy policy_with(const std::string& override_text, std::string* error = nullptr) {
     auto dir = cptest::make_temp_dir("policy");
@@ -65,12 +67,16 @@ BOOST_AUTO_TEST_CASE(classification_follows_the_design_defaults) {
     BOOST_TEST(classify(p, ActionType::FileOperation, "read", &m).level == RiskLevel::Medium);
     for (const char* op : {"write", "delete", "create_dir", "modify", "anything_else"})
         BOOST_TEST(classify(p, ActionType::FileOperation, op, &m).level == RiskLevel::High, op);
-    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &m).level == RiskLevel::Low);  // the manifest's level
-    BOOST_TEST(classify(p, ActionType::SkillExecution, "undeclared", &m).level == RiskLevel::Critical);
-    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", nullptr).level == RiskLevel::Critical);
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &m).level ==
+               RiskLevel::Low);  // the manifest's level
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "undeclared", &m).level ==
+               RiskLevel::Critical);
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", nullptr).level ==
+               RiskLevel::Critical);
     // A manifest can raise a file operation's level, never lower it.
     auto strict = manifest(RiskLevel::Critical, RiskLevel::Low);
-    BOOST_TEST(classify(p, ActionType::FileOperation, "read", &strict).level == RiskLevel::Critical);
+    BOOST_TEST(classify(p, ActionType::FileOperation, "read", &strict).level ==
+               RiskLevel::Critical);
     BOOST_TEST(classify(p, ActionType::FileOperation, "write", &strict).level == RiskLevel::High);
 }
 
@@ -99,8 +105,9 @@ BOOST_AUTO_TEST_CASE(approval_rules) {
     Action critical = high;
     critical.level = RiskLevel::Critical;
     BOOST_TEST(may_decide(p, caller(1002, {500}), high, true).ok());
-    BOOST_TEST(!may_decide(p, caller(1001, {500, 600}), high, true).ok());  // own action, even as admin
-    BOOST_TEST(!may_decide(p, caller(1003), high, true).ok());             // nobody
+    BOOST_TEST(
+        !may_decide(p, caller(1001, {500, 600}), high, true).ok());  // own action, even as admin
+    BOOST_TEST(!may_decide(p, caller(1003), high, true).ok());       // nobody
     BOOST_TEST(!may_decide(p, caller(1002, {500}), critical, true).ok());  // approver, not admin
     BOOST_TEST(may_decide(p, caller(1004, {600}), critical, true).ok());
     BOOST_TEST(may_decide(p, caller(1001), high, false).ok());  // withdrawing your own
@@ -113,14 +120,17 @@ BOOST_AUTO_TEST_CASE(the_digest_binds_every_field) {
     nlohmann::json params = {{"path", "a.txt"}, {"content", "x"}};
     auto d = action_digest("file_operation", "filesystem", "write", params);
     BOOST_TEST(d.size() == 64u);
-    BOOST_TEST(d == action_digest("file_operation", "filesystem", "write", nlohmann::json{{"content", "x"}, {"path", "a.txt"}}));
+    BOOST_TEST(d == action_digest("file_operation", "filesystem", "write",
+                                  nlohmann::json{{"content", "x"}, {"path", "a.txt"}}));
     BOOST_TEST(d != action_digest("file_operation", "filesystem", "delete", params));
     BOOST_TEST(d != action_digest("skill_execution", "filesystem", "write", params));
-    BOOST_TEST(d != action_digest("file_operation", "filesystem", "write", nlohmann::json{{"path", "b.txt"}, {"content", "x"}}));
+    BOOST_TEST(d != action_digest("file_operation", "filesystem", "write",
+                                  nlohmann::json{{"path", "b.txt"}, {"content", "x"}}));
 }
 
 BOOST_AUTO_TEST_CASE(rate_limits_are_per_uid_with_a_global_cap) {
-    RateLimiter r(/* per_uid_per_minute= */ 0.001, /* per_uid_burst= */ 3, /* global_per_minute= */ 0.001, /* global_burst= */ 5);
+    RateLimiter r(/* per_uid_per_minute= */ 0.001, /* per_uid_burst= */ 3,
+                  /* global_per_minute= */ 0.001, /* global_burst= */ 5);
     for (int i = 0; i < 3; ++i) BOOST_TEST((r.check(1) == RateLimiter::Verdict::Allowed));
     BOOST_TEST((r.check(1) == RateLimiter::Verdict::UidLimited));
     BOOST_TEST((r.check(2) == RateLimiter::Verdict::Allowed));

@@ -23,11 +23,16 @@ SecureBytes random_key() {
     return k;
 }
 
-std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> bytes(const std::string& s) {
+    return {s.begin(), s.end()};
+}
 
-std::string text(const SecureBytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string text(const SecureBytes& b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
-EntryMeta meta(const std::string& name, AccessLevel level = AccessLevel::Standard, std::uint32_t owner = 1000) {
+EntryMeta meta(const std::string& name, AccessLevel level = AccessLevel::Standard,
+               std::uint32_t owner = 1000) {
     EntryMeta m;
     m.name = name;
     m.level = level;
@@ -61,7 +66,8 @@ BOOST_AUTO_TEST_CASE(entries_round_trip_through_the_file_format) {
 BOOST_AUTO_TEST_CASE(the_file_holds_no_plaintext_name_or_value) {
     auto key = random_key();
     auto file = small_store(key);
-    for (const char* needle : {"openai-key", "sk-live-0123456789", "telegram", "bot:token", "standard", "elevated"})
+    for (const char* needle :
+         {"openai-key", "sk-live-0123456789", "telegram", "bot:token", "standard", "elevated"})
         BOOST_TEST(file.find(needle) == std::string::npos, needle);
 }
 
@@ -76,7 +82,8 @@ BOOST_AUTO_TEST_CASE(flipping_any_byte_refuses_the_store_never_wrong_data) {
             auto r = VaultStore::parse(damaged, key);
             BOOST_TEST(!r.ok(), "byte " << i << " mask " << int(mask) << " was accepted");
             if (!r) {
-                BOOST_TEST((r.error().code == Errc::Corrupt), "byte " << i << ": " << r.error().message);
+                BOOST_TEST((r.error().code == Errc::Corrupt),
+                           "byte " << i << ": " << r.error().message);
                 BOOST_TEST(!r.error().message.empty());
                 ++refused;
             }
@@ -95,7 +102,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_key_does_not_open_the_store) {
     auto r = VaultStore::parse(small_store(key), other);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().code == Errc::Corrupt);
-    BOOST_TEST(r.error().message.find("master key does not open") != std::string::npos, r.error().message);
+    BOOST_TEST(r.error().message.find("master key does not open") != std::string::npos,
+               r.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(a_wrong_passphrase_is_reported_as_such) {
@@ -150,6 +158,7 @@ BOOST_AUTO_TEST_CASE(access_levels_parse_and_order) {
     BOOST_TEST((parse_access_level("admin") == AccessLevel::Admin));
     BOOST_TEST(!parse_access_level("root").has_value());
     BOOST_TEST(!parse_access_level("Admin").has_value());
-    BOOST_TEST((AccessLevel::Public < AccessLevel::Standard && AccessLevel::Standard < AccessLevel::Elevated &&
+    BOOST_TEST((AccessLevel::Public < AccessLevel::Standard &&
+                AccessLevel::Standard < AccessLevel::Elevated &&
                 AccessLevel::Elevated < AccessLevel::Admin));
 }

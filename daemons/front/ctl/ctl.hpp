@@ -1,9 +1,9 @@
 // closedpawctl: shared pieces of the CLI. Exit codes are stable so scripts can use them.
 #pragma once
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <map>
 #include <optional>
-#include <sdbus-c++/sdbus-c++.h>
 #include <string>
 #include <vector>
 
@@ -13,14 +13,14 @@ enum Exit : int {
     kOk = 0,
     kFailed = 1,
     kUsage = 2,
-    kDenied = 3,        // AccessDenied, by the daemon or the bus policy
+    kDenied = 3,  // AccessDenied, by the daemon or the bus policy
     kNotFound = 4,
-    kUnavailable = 5,   // daemon or bus not running
-    kLocked = 6,        // vault locked / bad passphrase
-    kInvalid = 7,       // invalid argument or limit exceeded
+    kUnavailable = 5,  // daemon or bus not running
+    kLocked = 6,       // vault locked / bad passphrase
+    kInvalid = 7,      // invalid argument or limit exceeded
     kCorrupt = 8,
     kRateLimited = 9,
-    kPending = 10,      // an action waits for approval
+    kPending = 10,  // an action waits for approval
 };
 
 struct Args {
@@ -32,11 +32,13 @@ struct Args {
     std::optional<std::string> get(const std::string& o) const;
 };
 
-// Parses "--json", "--flag", "--key value" and "--key=value"; flags listed in `flags` take no value.
-std::optional<Args> parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& flags,
-                               std::string& error);
+// Parses "--json", "--flag", "--key value" and "--key=value"; flags listed in `flags` take no
+// value.
+std::optional<Args> parse_args(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& flags, std::string& error);
 
-// Prints "closedpawctl: <what>: <message>" with advice for well-known bus errors; returns the exit code.
+// Prints "closedpawctl: <what>: <message>" with advice for well-known bus errors; returns the exit
+// code.
 int report(const std::string& what, const sdbus::Error& e);
 int usage_error(const std::string& message);
 

@@ -19,13 +19,14 @@ namespace {
 using VariantMap = std::map<std::string, sdbus::Variant>;
 
 class Front final : public sdbus::ProxyInterfaces<org::closedpaw::ClosedPaw1::Manager_proxy> {
-public:
-    explicit Front(sdbus::IConnection& bus) : ProxyInterfaces(bus, "org.closedpaw.ClosedPaw1", "/org/closedpaw/ClosedPaw1") {
+  public:
+    explicit Front(sdbus::IConnection& bus)
+        : ProxyInterfaces(bus, "org.closedpaw.ClosedPaw1", "/org/closedpaw/ClosedPaw1") {
         registerProxy();
     }
     ~Front() { unregisterProxy(); }
 
-private:
+  private:
     void onActionChanged(const std::string&, const std::string&, const std::string&) override {}
 };
 
@@ -47,7 +48,8 @@ std::string user_name(std::uint32_t uid) {
 
 nlohmann::json action_json(const VariantMap& a) {
     nlohmann::json j;
-    for (const char* k : {"id", "type", "skill", "operation", "digest", "level", "level_reason", "status", "channel_user", "reason"})
+    for (const char* k : {"id", "type", "skill", "operation", "digest", "level", "level_reason",
+                          "status", "channel_user", "reason"})
         j[k] = str(a, k);
     j["params"] = nlohmann::json::parse(str(a, "params"), nullptr, false);
     auto r = str(a, "result");
@@ -61,22 +63,28 @@ nlohmann::json action_json(const VariantMap& a) {
 }
 
 void print_action(const VariantMap& a, bool full) {
-    std::cout << str(a, "id") << "  " << std::left << std::setw(10) << str(a, "status") << std::setw(9) << str(a, "level")
-              << str(a, "type") << (str(a, "skill").empty() ? "" : " " + str(a, "skill")) << (str(a, "operation").empty() ? "" : "." + str(a, "operation"))
-              << "  by " << user_name(num<uint32_t>(a, "submitter_uid")) << "\n";
+    std::cout << str(a, "id") << "  " << std::left << std::setw(10) << str(a, "status")
+              << std::setw(9) << str(a, "level") << str(a, "type")
+              << (str(a, "skill").empty() ? "" : " " + str(a, "skill"))
+              << (str(a, "operation").empty() ? "" : "." + str(a, "operation")) << "  by "
+              << user_name(num<uint32_t>(a, "submitter_uid")) << "\n";
     std::cout << "    params: " << str(a, "params") << "\n";
     std::cout << "    digest: " << str(a, "digest") << "\n";
     if (!full) return;
     std::cout << "    why " << str(a, "level") << ": " << str(a, "level_reason") << "\n";
     std::cout << "    created: " << format_time_usec(num<uint64_t>(a, "created_usec"));
-    if (str(a, "status") == "pending") std::cout << ", expires: " << format_time_usec(num<uint64_t>(a, "expires_usec"));
+    if (str(a, "status") == "pending")
+        std::cout << ", expires: " << format_time_usec(num<uint64_t>(a, "expires_usec"));
     std::cout << "\n";
-    if (a.count("decided_by")) std::cout << "    decided by: " << user_name(num<uint32_t>(a, "decided_by")) << "\n";
+    if (a.count("decided_by"))
+        std::cout << "    decided by: " << user_name(num<uint32_t>(a, "decided_by")) << "\n";
     if (!str(a, "reason").empty()) std::cout << "    reason: " << str(a, "reason") << "\n";
     if (!str(a, "result").empty()) {
         auto r = nlohmann::json::parse(str(a, "result"), nullptr, false);
-        if (r.is_object() && r.contains("reply")) std::cout << "    reply: " << r["reply"].dump() << "\n";
-        else std::cout << "    result: " << str(a, "result") << "\n";
+        if (r.is_object() && r.contains("reply"))
+            std::cout << "    reply: " << r["reply"].dump() << "\n";
+        else
+            std::cout << "    result: " << str(a, "result") << "\n";
     }
 }
 
@@ -93,14 +101,20 @@ std::optional<VariantMap> parse_params(const std::vector<std::string>& kv, std::
         if (typed != std::string::npos && typed < eq) {
             std::string key = item.substr(0, typed);
             auto j = nlohmann::json::parse(item.substr(typed + 2), nullptr, false);
-            if (j.is_boolean()) m[key] = sdbus::Variant(j.get<bool>());
-            else if (j.is_number_integer()) m[key] = sdbus::Variant(j.get<int64_t>());
-            else if (j.is_number()) m[key] = sdbus::Variant(j.get<double>());
-            else if (j.is_array() && std::all_of(j.begin(), j.end(), [](auto& e) { return e.is_string(); }))
+            if (j.is_boolean())
+                m[key] = sdbus::Variant(j.get<bool>());
+            else if (j.is_number_integer())
+                m[key] = sdbus::Variant(j.get<int64_t>());
+            else if (j.is_number())
+                m[key] = sdbus::Variant(j.get<double>());
+            else if (j.is_array() &&
+                     std::all_of(j.begin(), j.end(), [](auto& e) { return e.is_string(); }))
                 m[key] = sdbus::Variant(j.get<std::vector<std::string>>());
-            else if (j.is_string()) m[key] = sdbus::Variant(j.get<std::string>());
+            else if (j.is_string())
+                m[key] = sdbus::Variant(j.get<std::string>());
             else {
-                err = "'" + item + "': key:= takes a number, true/false, a string or an array of strings";
+                err = "'" + item +
+                      "': key:= takes a number, true/false, a string or an array of strings";
                 return std::nullopt;
             }
         } else {
@@ -117,21 +131,27 @@ int wait_for(Front& f, const std::string& id, bool json, int timeout_s) {
         auto a = f.GetAction(id);
         auto st = str(a, "status");
         if (st == "pending" && !told) {
-            std::cerr << "closedpawctl: action " << id << " (" << str(a, "level") << ") waits for approval:\n"
-                      << "closedpawctl:   closedpawctl approve " << id << " --digest " << str(a, "digest") << "\n";
+            std::cerr << "closedpawctl: action " << id << " (" << str(a, "level")
+                      << ") waits for approval:\n"
+                      << "closedpawctl:   closedpawctl approve " << id << " --digest "
+                      << str(a, "digest") << "\n";
             told = true;
         }
         if (st == "completed" || st == "failed" || st == "rejected" || st == "expired") {
-            if (json) std::cout << action_json(a).dump(2) << "\n";
+            if (json)
+                std::cout << action_json(a).dump(2) << "\n";
             else {
                 auto r = nlohmann::json::parse(str(a, "result"), nullptr, false);
-                if (st == "completed" && r.is_object() && r.contains("reply")) std::cout << r["reply"].value("data", nlohmann::json()).dump(2) << "\n";
-                else print_action(a, true);
+                if (st == "completed" && r.is_object() && r.contains("reply"))
+                    std::cout << r["reply"].value("data", nlohmann::json()).dump(2) << "\n";
+                else
+                    print_action(a, true);
             }
             return st == "completed" ? kOk : kFailed;
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            std::cerr << "closedpawctl: action " << id << " is still " << st << " after " << timeout_s << " s\n";
+            std::cerr << "closedpawctl: action " << id << " is still " << st << " after "
+                      << timeout_s << " s\n";
             return st == "pending" ? kPending : kFailed;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -139,7 +159,8 @@ int wait_for(Front& f, const std::string& id, bool json, int timeout_s) {
 }
 
 int approve(Front& f, const Args& a) {
-    if (a.positional.size() != 2) return usage_error("usage: closedpawctl approve ID [--digest DIGEST]");
+    if (a.positional.size() != 2)
+        return usage_error("usage: closedpawctl approve ID [--digest DIGEST]");
     const std::string& id = a.positional[1];
     auto action = f.GetAction(id);
     print_action(action, true);
@@ -147,7 +168,8 @@ int approve(Front& f, const Args& a) {
     if (auto d = a.get("digest")) {
         digest = *d;
     } else if (::isatty(STDIN_FILENO) == 1) {
-        std::cerr << "Approve exactly this? Type the first 12 characters of the digest to confirm: ";
+        std::cerr
+            << "Approve exactly this? Type the first 12 characters of the digest to confirm: ";
         std::string typed;
         std::getline(std::cin, typed);
         if (typed.size() < 12 || str(action, "digest").compare(0, typed.size(), typed) != 0) {
@@ -156,7 +178,8 @@ int approve(Front& f, const Args& a) {
         }
         digest = str(action, "digest");
     } else {
-        return usage_error("pass --digest DIGEST (shown by 'closedpawctl show " + id + "') when not at a terminal");
+        return usage_error("pass --digest DIGEST (shown by 'closedpawctl show " + id +
+                           "') when not at a terminal");
     }
     f.ApproveAction(id, digest);
     std::cout << "approved " << id << "\n";
@@ -166,8 +189,12 @@ int approve(Front& f, const Args& a) {
 int audit(Front& f, const Args& a) {
     if (a.positional.size() == 2 && a.positional[1] == "verify") {
         auto [ok, entries, detail] = f.VerifyAuditLog();
-        if (a.json) std::cout << nlohmann::json{{"ok", ok}, {"entries", entries}, {"detail", detail}}.dump(2) << "\n";
-        else std::cout << (ok ? "ok: " : "FAILED: ") << detail << "\n";
+        if (a.json)
+            std::cout << nlohmann::json{{"ok", ok}, {"entries", entries}, {"detail", detail}}.dump(
+                             2)
+                      << "\n";
+        else
+            std::cout << (ok ? "ok: " : "FAILED: ") << detail << "\n";
         return ok ? kOk : kCorrupt;
     }
     std::uint64_t after = 0;
@@ -183,10 +210,13 @@ int audit(Front& f, const Args& a) {
     for (auto& e : entries) {
         nlohmann::json j;
         for (auto& [k, v] : e) {
-            if (v.peekValueType() == "t") j[k] = v.get<uint64_t>();
+            if (v.peekValueType() == "t")
+                j[k] = v.get<uint64_t>();
             else {
                 auto s = v.get<std::string>();
-                auto parsed = (k == "principal" || k == "details") ? nlohmann::json::parse(s, nullptr, false) : nlohmann::json(s);
+                auto parsed = (k == "principal" || k == "details")
+                                  ? nlohmann::json::parse(s, nullptr, false)
+                                  : nlohmann::json(s);
                 j[k] = parsed.is_discarded() ? nlohmann::json(s) : parsed;
             }
         }
@@ -197,10 +227,11 @@ int audit(Front& f, const Args& a) {
         return kOk;
     }
     for (auto& j : arr) {
-        std::cout << "#" << j["seq"] << " " << j["time"].get<std::string>() << " " << std::left << std::setw(16)
-                  << j["event"].get<std::string>() << " " << j["action"].get<std::string>() << " "
-                  << j["type"].get<std::string>() << " " << j["skill"].get<std::string>() << " uid "
-                  << j["principal"].value("uid", 0u) << ": " << j["outcome"].get<std::string>() << "\n";
+        std::cout << "#" << j["seq"] << " " << j["time"].get<std::string>() << " " << std::left
+                  << std::setw(16) << j["event"].get<std::string>() << " "
+                  << j["action"].get<std::string>() << " " << j["type"].get<std::string>() << " "
+                  << j["skill"].get<std::string>() << " uid " << j["principal"].value("uid", 0u)
+                  << ": " << j["outcome"].get<std::string>() << "\n";
     }
     return kOk;
 }
@@ -217,22 +248,30 @@ int action_command(const std::string& cmd, const std::vector<std::string>& argv)
         auto bus = sdbus::createSystemBusConnection();
         Front f(*bus);
         if (cmd == "status") {
-            nlohmann::json j = {{"version", f.Version()}, {"sandbox_runtime", f.SandboxRuntime()}, {"pending", f.PendingCount()}};
-            if (a->json) std::cout << j.dump(2) << "\n";
-            else std::cout << "closedpawd " << j["version"].get<std::string>() << "\n  sandbox runtime: "
-                           << j["sandbox_runtime"].get<std::string>() << "\n  pending actions: " << j["pending"] << "\n";
+            nlohmann::json j = {{"version", f.Version()},
+                                {"sandbox_runtime", f.SandboxRuntime()},
+                                {"pending", f.PendingCount()}};
+            if (a->json)
+                std::cout << j.dump(2) << "\n";
+            else
+                std::cout << "closedpawd " << j["version"].get<std::string>()
+                          << "\n  sandbox runtime: " << j["sandbox_runtime"].get<std::string>()
+                          << "\n  pending actions: " << j["pending"] << "\n";
             return kOk;
         }
         if (cmd == "submit" || cmd == "run") {
             std::string type, skill;
             std::vector<std::string> kv;
             if (cmd == "submit") {
-                if (pos.size() < 2) return usage_error("usage: closedpawctl submit TYPE [--skill ID] [key=value]...");
+                if (pos.size() < 2)
+                    return usage_error(
+                        "usage: closedpawctl submit TYPE [--skill ID] [key=value]...");
                 type = pos[1];
                 skill = a->get("skill").value_or("");
                 kv.assign(pos.begin() + 2, pos.end());
             } else {
-                if (pos.size() < 3) return usage_error("usage: closedpawctl run SKILL OPERATION [key=value]...");
+                if (pos.size() < 3)
+                    return usage_error("usage: closedpawctl run SKILL OPERATION [key=value]...");
                 type = "skill_execution";
                 skill = pos[1];
                 kv.assign(pos.begin() + 3, pos.end());
@@ -242,8 +281,12 @@ int action_command(const std::string& cmd, const std::vector<std::string>& argv)
             if (!params) return usage_error(err);
             auto [id, status, level] = f.SubmitAction(type, skill, *params);
             if (cmd == "submit" || a->has("no-wait")) {
-                if (a->json) std::cout << nlohmann::json{{"id", id}, {"status", status}, {"level", level}}.dump(2) << "\n";
-                else std::cout << id << " " << status << " " << level << "\n";
+                if (a->json)
+                    std::cout
+                        << nlohmann::json{{"id", id}, {"status", status}, {"level", level}}.dump(2)
+                        << "\n";
+                else
+                    std::cout << id << " " << status << " " << level << "\n";
                 return status == "pending" ? kPending : kOk;
             }
             int timeout = 900;
@@ -251,13 +294,15 @@ int action_command(const std::string& cmd, const std::vector<std::string>& argv)
             return wait_for(f, id, a->json, timeout);
         }
         if (cmd == "pending" || cmd == "list") {
-            auto list = f.ListActions(cmd == "pending" ? "pending" : a->get("status").value_or("all"));
+            auto list =
+                f.ListActions(cmd == "pending" ? "pending" : a->get("status").value_or("all"));
             if (a->json) {
                 auto arr = nlohmann::json::array();
                 for (auto& x : list) arr.push_back(action_json(x));
                 std::cout << arr.dump(2) << "\n";
             } else if (list.empty()) {
-                std::cout << (cmd == "pending" ? "Nothing is waiting for approval.\n" : "No actions.\n");
+                std::cout << (cmd == "pending" ? "Nothing is waiting for approval.\n"
+                                               : "No actions.\n");
             } else {
                 for (auto& x : list) print_action(x, false);
             }
@@ -266,13 +311,16 @@ int action_command(const std::string& cmd, const std::vector<std::string>& argv)
         if (cmd == "show") {
             if (pos.size() != 2) return usage_error("usage: closedpawctl show ID");
             auto x = f.GetAction(pos[1]);
-            if (a->json) std::cout << action_json(x).dump(2) << "\n";
-            else print_action(x, true);
+            if (a->json)
+                std::cout << action_json(x).dump(2) << "\n";
+            else
+                print_action(x, true);
             return kOk;
         }
         if (cmd == "approve") return approve(f, *a);
         if (cmd == "reject") {
-            if (pos.size() != 2) return usage_error("usage: closedpawctl reject ID [--reason TEXT]");
+            if (pos.size() != 2)
+                return usage_error("usage: closedpawctl reject ID [--reason TEXT]");
             f.RejectAction(pos[1], a->get("reason").value_or(""));
             std::cout << "rejected " << pos[1] << "\n";
             return kOk;
@@ -282,19 +330,27 @@ int action_command(const std::string& cmd, const std::vector<std::string>& argv)
             auto arr = nlohmann::json::array();
             for (auto& s : skills) {
                 nlohmann::json ops = nlohmann::json::object();
-                for (auto& [op, lvl] : s["operations"].get<VariantMap>()) ops[op] = lvl.get<std::string>();
-                arr.push_back({{"id", str(s, "id")}, {"name", str(s, "name")}, {"version", str(s, "version")},
-                               {"enabled", s["enabled"].get<bool>()}, {"workspace", str(s, "workspace")},
-                               {"description", str(s, "description")}, {"operations", ops}});
+                for (auto& [op, lvl] : s["operations"].get<VariantMap>())
+                    ops[op] = lvl.get<std::string>();
+                arr.push_back({{"id", str(s, "id")},
+                               {"name", str(s, "name")},
+                               {"version", str(s, "version")},
+                               {"enabled", s["enabled"].get<bool>()},
+                               {"workspace", str(s, "workspace")},
+                               {"description", str(s, "description")},
+                               {"operations", ops}});
             }
             if (a->json) {
                 std::cout << arr.dump(2) << "\n";
                 return kOk;
             }
             for (auto& s : arr) {
-                std::cout << std::left << std::setw(14) << s["id"].get<std::string>() << std::setw(10) << s["version"].get<std::string>()
-                          << (s["enabled"].get<bool>() ? "enabled   " : "DISABLED  ") << s["description"].get<std::string>() << "\n";
-                for (auto& [op, lvl] : s["operations"].items()) std::cout << "    " << std::setw(12) << op << lvl.get<std::string>() << "\n";
+                std::cout << std::left << std::setw(14) << s["id"].get<std::string>()
+                          << std::setw(10) << s["version"].get<std::string>()
+                          << (s["enabled"].get<bool>() ? "enabled   " : "DISABLED  ")
+                          << s["description"].get<std::string>() << "\n";
+                for (auto& [op, lvl] : s["operations"].items())
+                    std::cout << "    " << std::setw(12) << op << lvl.get<std::string>() << "\n";
             }
             return kOk;
         }

@@ -18,13 +18,14 @@ std::optional<std::string> Args::get(const std::string& o) const {
     return it->second.back();
 }
 
-std::optional<Args> parse_args(const std::vector<std::string>& argv, const std::vector<std::string>& flags,
-                               std::string& error) {
+std::optional<Args> parse_args(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& flags, std::string& error) {
     Args a;
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& s = argv[i];
         if (s == "--") {
-            a.positional.insert(a.positional.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
+            a.positional.insert(a.positional.end(), argv.begin() + static_cast<long>(i) + 1,
+                                argv.end());
             break;
         }
         if (s.rfind("--", 0) != 0 || s.size() == 2) {
@@ -68,15 +69,20 @@ int report(const std::string& what, const sdbus::Error& e) {
     const std::string& n = e.getName();
     std::string advice;
     int code = kFailed;
-    if (n == "org.freedesktop.DBus.Error.ServiceUnknown" || n == "org.freedesktop.DBus.Error.NameHasNoOwner") {
-        advice = "the daemon is not running (start it: scripts/up, or systemctl start closedpaw.target)";
+    if (n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+        n == "org.freedesktop.DBus.Error.NameHasNoOwner") {
+        advice =
+            "the daemon is not running (start it: scripts/up, or systemctl start closedpaw.target)";
         code = kUnavailable;
-    } else if (n == "org.freedesktop.DBus.Error.FileNotFound" || n == "org.freedesktop.DBus.Error.NoServer" ||
+    } else if (n == "org.freedesktop.DBus.Error.FileNotFound" ||
+               n == "org.freedesktop.DBus.Error.NoServer" ||
                n == "org.freedesktop.DBus.Error.Disconnected") {
         advice = "cannot reach the system bus; is DBUS_SYSTEM_BUS_ADDRESS right?";
         code = kUnavailable;
     } else if (n == "org.freedesktop.DBus.Error.AccessDenied") {
-        advice = "the bus policy does not let your user call this (ask an admin to add you to group closedpaw-users)";
+        advice =
+            "the bus policy does not let your user call this (ask an admin to add you to group "
+            "closedpaw-users)";
         code = kDenied;
     } else if (n == "org.closedpaw.Error.AccessDenied") {
         code = kDenied;
@@ -86,7 +92,8 @@ int report(const std::string& what, const sdbus::Error& e) {
         code = kLocked;
     } else if (n == "org.closedpaw.Error.BadPassphrase") {
         code = kLocked;
-    } else if (n == "org.closedpaw.Error.InvalidArgument" || n == "org.closedpaw.Error.LimitExceeded" ||
+    } else if (n == "org.closedpaw.Error.InvalidArgument" ||
+               n == "org.closedpaw.Error.LimitExceeded" ||
                n == "org.freedesktop.DBus.Error.InvalidArgs") {
         code = kInvalid;
     } else if (n == "org.closedpaw.Error.Corrupt") {
@@ -101,7 +108,9 @@ int report(const std::string& what, const sdbus::Error& e) {
     return code;
 }
 
-bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+bool stdout_is_tty() {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
 
 namespace {
 
@@ -126,7 +135,8 @@ std::optional<std::string> read_line_noecho(const std::string& prompt) {
 std::optional<std::string> read_secret(const std::string& prompt, bool confirm) {
     if (::isatty(STDIN_FILENO) != 1) {
         // Piped: the whole of stdin, less one trailing newline (so `echo KEY |` does what it says).
-        std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+        std::string all((std::istreambuf_iterator<char>(std::cin)),
+                        std::istreambuf_iterator<char>());
         if (!all.empty() && all.back() == '\n') all.pop_back();
         if (!all.empty() && all.back() == '\r') all.pop_back();
         return all;
@@ -143,7 +153,9 @@ std::optional<std::string> read_secret(const std::string& prompt, bool confirm) 
     return first;
 }
 
-std::string json_escape(const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string json_escape(const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string format_time_usec(std::uint64_t usec) {
     std::time_t t = static_cast<std::time_t>(usec / 1000000);

@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cmd == "vault") return closedpaw::ctl::vault_command(rest);
-    for (const char* c : {"status", "run", "submit", "pending", "list", "show", "approve", "reject", "skills", "skill", "audit"})
+    for (const char* c : {"status", "run", "submit", "pending", "list", "show", "approve", "reject",
+                          "skills", "skill", "audit"})
         if (cmd == c) return closedpaw::ctl::action_command(cmd, rest);
     return closedpaw::ctl::usage_error("unknown command '" + cmd + "'");
 }

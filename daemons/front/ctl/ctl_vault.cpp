@@ -16,7 +16,7 @@ namespace closedpaw::ctl {
 namespace {
 
 class VaultClient final : public sdbus::ProxyInterfaces<org::closedpaw::Vault1_proxy> {
-public:
+  public:
     explicit VaultClient(sdbus::IConnection& bus)
         : ProxyInterfaces(bus, "org.closedpaw.Vault1", "/org/closedpaw/Vault1") {
         registerProxy();
@@ -38,7 +38,8 @@ Levels: public < standard (default) < elevated < admin; your clearance (vault.to
 )";
 
 std::optional<std::uint32_t> resolve_uid(const std::string& who) {
-    if (!who.empty() && std::all_of(who.begin(), who.end(), ::isdigit)) return static_cast<std::uint32_t>(std::stoul(who));
+    if (!who.empty() && std::all_of(who.begin(), who.end(), ::isdigit))
+        return static_cast<std::uint32_t>(std::stoul(who));
     if (passwd* pw = ::getpwnam(who.c_str())) return pw->pw_uid;
     return std::nullopt;
 }
@@ -79,12 +80,14 @@ int list(VaultClient& v, const Args& a) {
         std::cout << "No secrets you may see.\n";
         return kOk;
     }
-    std::cout << std::left << std::setw(32) << "NAME" << std::setw(10) << "LEVEL" << std::setw(14) << "OWNER"
-              << std::setw(8) << "SIZE" << "UPDATED\n";
+    std::cout << std::left << std::setw(32) << "NAME" << std::setw(10) << "LEVEL" << std::setw(14)
+              << "OWNER" << std::setw(8) << "SIZE"
+              << "UPDATED\n";
     for (auto& e : entries) {
         std::cout << std::setw(32) << e["name"].get<std::string>() << std::setw(10)
-                  << e["access_level"].get<std::string>() << std::setw(14) << user_name(e["owner"].get<std::uint32_t>())
-                  << std::setw(8) << e["size"].get<std::uint32_t>()
+                  << e["access_level"].get<std::string>() << std::setw(14)
+                  << user_name(e["owner"].get<std::uint32_t>()) << std::setw(8)
+                  << e["size"].get<std::uint32_t>()
                   << format_time_usec(e["updated_usec"].get<std::uint64_t>()) << "\n";
     }
     return kOk;
@@ -103,19 +106,24 @@ int access_log(VaultClient& v, const Args& a) {
     if (a.json) {
         auto arr = nlohmann::json::array();
         for (auto& r : records) {
-            arr.push_back({{"time_usec", r["time_usec"].get<std::uint64_t>()}, {"uid", r["uid"].get<std::uint32_t>()},
-                           {"pid", r["pid"].get<std::uint32_t>()}, {"method", r["method"].get<std::string>()},
-                           {"name", r["name"].get<std::string>()}, {"result", r["result"].get<std::string>()},
+            arr.push_back({{"time_usec", r["time_usec"].get<std::uint64_t>()},
+                           {"uid", r["uid"].get<std::uint32_t>()},
+                           {"pid", r["pid"].get<std::uint32_t>()},
+                           {"method", r["method"].get<std::string>()},
+                           {"name", r["name"].get<std::string>()},
+                           {"result", r["result"].get<std::string>()},
                            {"detail", r["detail"].get<std::string>()}});
         }
         std::cout << arr.dump(2) << "\n";
         return kOk;
     }
     for (auto& r : records) {
-        std::cout << format_time_usec(r["time_usec"].get<std::uint64_t>()) << "  uid " << std::setw(6) << std::left
-                  << r["uid"].get<std::uint32_t>() << " " << std::setw(12) << r["method"].get<std::string>()
-                  << std::setw(24) << r["name"].get<std::string>() << r["result"].get<std::string>();
-        if (!r["detail"].get<std::string>().empty()) std::cout << "  " << r["detail"].get<std::string>();
+        std::cout << format_time_usec(r["time_usec"].get<std::uint64_t>()) << "  uid "
+                  << std::setw(6) << std::left << r["uid"].get<std::uint32_t>() << " "
+                  << std::setw(12) << r["method"].get<std::string>() << std::setw(24)
+                  << r["name"].get<std::string>() << r["result"].get<std::string>();
+        if (!r["detail"].get<std::string>().empty())
+            std::cout << "  " << r["detail"].get<std::string>();
         std::cout << "\n";
     }
     return kOk;
@@ -139,7 +147,9 @@ int vault_command(const std::vector<std::string>& argv) {
         auto bus = sdbus::createSystemBusConnection();
         VaultClient v(*bus);
         if (cmd == "set") {
-            if (!need(1)) return usage_error("usage: closedpawctl vault set NAME [--level L] [--reader USER]...");
+            if (!need(1))
+                return usage_error(
+                    "usage: closedpawctl vault set NAME [--level L] [--reader USER]...");
             auto value = read_secret("Value for " + pos[1] + ": ", /* confirm= */ true);
             if (!value) return kFailed;
             if (value->empty()) return usage_error("the value is empty");
@@ -153,7 +163,8 @@ int vault_command(const std::vector<std::string>& argv) {
         if (cmd == "get") {
             if (!need(1)) return usage_error("usage: closedpawctl vault get NAME");
             auto bytes = v.Retrieve(pos[1]);
-            std::cout.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            std::cout.write(reinterpret_cast<const char*>(bytes.data()),
+                            static_cast<std::streamsize>(bytes.size()));
             if (stdout_is_tty()) std::cout << "\n";
             std::cout.flush();
             sodium_memzero(bytes.data(), bytes.size());
@@ -166,7 +177,8 @@ int vault_command(const std::vector<std::string>& argv) {
             return kOk;
         }
         if (cmd == "readers") {
-            if (pos.size() < 2) return usage_error("usage: closedpawctl vault readers NAME [USER]...");
+            if (pos.size() < 2)
+                return usage_error("usage: closedpawctl vault readers NAME [USER]...");
             return set_readers(v, pos[1], {pos.begin() + 2, pos.end()});
         }
         if (cmd == "lock" && need(0)) {
