@@ -9,7 +9,7 @@ mkdir -p "$out.new"
 while [ $# -ge 3 ]; do
   id=$1 manifest=$2 exe=$3
   shift 3
-  mkdir -m 0755 "$out.new/$id"
+  mkdir -m 0755 "$out.new/$id" "$out.new/$id/workspace"   # workspace: see skills/meson.build
   cp "$manifest" "$out.new/$id/skill.toml"
   cp "$exe" "$out.new/$id/"
   chmod 0644 "$out.new/$id/skill.toml"
