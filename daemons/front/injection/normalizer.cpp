@@ -177,10 +177,18 @@ void collapse_blanks(std::string& s) {
 
 std::string Normalizer::fold(std::string_view clean_utf8) const {
     if (is_ascii(clean_utf8)) {
-        // NFKC is the identity on ASCII and case folding is tolower.
-        std::string out(clean_utf8);
-        for (char& c : out) c = static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
-        collapse_blanks(out);
+        // NFKC is the identity on ASCII and case folding is tolower: one pass lowers and
+        // collapses blanks (what collapse_blanks does after ICU below).
+        std::string out(clean_utf8.size(), '\0');
+        char* w = out.data();
+        bool blank = false;
+        for (const char c : clean_utf8) {
+            const bool is_blank = c == ' ' || c == '\t';
+            if (is_blank && blank) continue;
+            *w++ = is_blank ? ' ' : static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
+            blank = is_blank;
+        }
+        out.resize(static_cast<std::size_t>(w - out.data()));
         return out;
     }
     UErrorCode status = U_ZERO_ERROR;
