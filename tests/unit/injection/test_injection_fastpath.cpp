@@ -1,7 +1,8 @@
 #define BOOST_TEST_MODULE injection_fastpath
 // The fast paths must give exactly what the slow paths give: the ASCII branch of fold() against
-// ICU's NFKC_Casefold, and the spaced-letter detector's word skipping against the plain
-// character-by-character detector, on generated texts built from the characters that matter.
+// ICU's NFKC_Casefold, the spaced-letter detector's word skipping against the plain
+// character-by-character detector, and the copy-on-change skeleton view against folding each
+// character alone, on generated texts built from the characters that matter.
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
 
@@ -109,4 +110,33 @@ BOOST_AUTO_TEST_CASE(spaced_run_detector_matches_the_plain_one) {
         if (!expected) BOOST_TEST(!join_spaced_letters(s).has_value(), "input: " << s);
     }
     BOOST_TEST(found > 100u);  // the generator does produce runs
+}
+
+BOOST_AUTO_TEST_CASE(skeleton_view_is_the_per_character_skeleton) {
+    Normalizer n;
+    BOOST_TEST_REQUIRE(n.ok());
+    // ASCII, Cyrillic and Greek look-alikes, CJK (outside the cached range), symbols.
+    const std::vector<std::string> pieces = {"a", " ", "o",  "\n", "о", "і",
+                                             "ι", "é", "忽", "Ⅰ",  "𝐚", "x"};
+    std::mt19937 rng(3);
+    std::size_t changed = 0;
+    for (int n_text = 0; n_text < 3000; ++n_text) {
+        std::string text;
+        std::string expected;
+        bool any = false;
+        const std::size_t len = rng() % 12;
+        for (std::size_t k = 0; k < len; ++k) {
+            const std::string& p = pieces[rng() % pieces.size()];
+            text += p;
+            const auto folded = n.fold_confusables(p);
+            expected += folded ? *folded : p;
+            any = any || folded.has_value();
+        }
+        const auto got = n.fold_confusables(text);
+        BOOST_TEST(got.has_value() == any, "input: " << text);
+        if (got) BOOST_TEST(*got == expected, "input: " << text);
+        changed += any ? 1 : 0;
+    }
+    BOOST_TEST(changed > 100u);
+    BOOST_TEST(n.fold_confusables("іgnоre").value() == "ignore");
 }
