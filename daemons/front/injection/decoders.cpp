@@ -237,9 +237,11 @@ class Scanner {
     }
 
     void percent_decode() {
+        // Count escapes, jumping from '%' to '%' (memchr) rather than testing every byte.
         std::size_t escapes = 0;
-        for (std::size_t i = 0; i + 2 < s_.size(); ++i) {
-            if (s_[i] == '%' && hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
+        for (std::size_t i = s_.find('%'); i != std::string_view::npos && i + 2 < s_.size();
+             i = s_.find('%', i + 1)) {
+            if (hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
                 hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
                 ++escapes;
             }
