@@ -26,6 +26,13 @@ constexpr std::size_t kAdversarialBytes = 1 << 20;
 constexpr double kMinSeconds = 2.0;
 constexpr int kAdversarialRuns = 5;
 
+// CPU time of this thread, in ms: unlike wall-clock time, not inflated by other load.
+double thread_cpu_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
 std::string repeat_to(const std::string& unit, std::size_t bytes) {
     std::string s;
     s.reserve(bytes + unit.size());
@@ -144,16 +151,19 @@ int main(int argc, char** argv) {
     std::printf("\n1 MiB adversarial inputs (best / worst of %d runs, mode output):\n",
                 kAdversarialRuns);
     std::printf(
-        "| input | best ms | worst ms | MB/s | flagged | 2 MiB / 1 MiB time |\n"
-        "|---|---:|---:|---:|---|---:|\n");
+        "| input | best ms | worst ms | best CPU ms | MB/s | flagged | 2 MiB / 1 MiB time |\n"
+        "|---|---:|---:|---:|---:|---|---:|\n");
     for (const auto& adv : adversarial_inputs()) {
         double best = 1e9;
         double worst = 0.0;
+        double best_cpu = 1e9;
         bool flagged = false;
         for (int r = 0; r < kAdversarialRuns; ++r) {
+            const double cpu0 = thread_cpu_ms();
             const auto t0 = Clock::now();
             const Verdict v = defender->scan(adv.text, Mode::Output);
             const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+            best_cpu = std::min(best_cpu, thread_cpu_ms() - cpu0);
             best = std::min(best, ms);
             worst = std::max(worst, ms);
             flagged = v.flagged;
@@ -167,8 +177,8 @@ int main(int argc, char** argv) {
             best_doubled = std::min(
                 best_doubled, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         }
-        std::printf("| %s | %.2f | %.2f | %.0f | %s | %.2f |\n", adv.name.c_str(), best, worst,
-                    static_cast<double>(adv.text.size()) / 1e6 / (best / 1e3),
+        std::printf("| %s | %.2f | %.2f | %.2f | %.0f | %s | %.2f |\n", adv.name.c_str(), best,
+                    worst, best_cpu, static_cast<double>(adv.text.size()) / 1e6 / (best / 1e3),
                     flagged ? "yes" : "no", best_doubled / best);
     }
     std::printf(

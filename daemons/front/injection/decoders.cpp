@@ -45,6 +45,10 @@ bool is_alpha_ascii(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+bool is_alnum_ascii(unsigned char c) {
+    return is_alpha_ascii(c) || (c >= '0' && c <= '9');
+}
+
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -233,9 +237,11 @@ class Scanner {
     }
 
     void percent_decode() {
+        // Count escapes, jumping from '%' to '%' (memchr) rather than testing every byte.
         std::size_t escapes = 0;
-        for (std::size_t i = 0; i + 2 < s_.size(); ++i) {
-            if (s_[i] == '%' && hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
+        for (std::size_t i = s_.find('%'); i != std::string_view::npos && i + 2 < s_.size();
+             i = s_.find('%', i + 1)) {
+            if (hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
                 hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
                 ++escapes;
             }
@@ -299,8 +305,6 @@ std::string decode_embedded(std::string_view clean) {
     return all;
 }
 
-namespace {
-
 // True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
 // separators: the only case join_spaced_letters rewrites. No allocation.
 bool has_spaced_run(std::string_view t) {
@@ -310,6 +314,15 @@ bool has_spaced_run(std::string_view t) {
     for (std::size_t i = 0; i < t.size(); ++i) {
         const auto c = static_cast<unsigned char>(t[i]);
         const bool alpha = is_alpha_ascii(c);
+        if (alpha && i + 1 < t.size() && is_alpha_ascii(static_cast<unsigned char>(t[i + 1]))) {
+            // A word of two or more letters: no letter of its alphanumeric run is single, and
+            // each resets the run, so the whole run is skipped at once.
+            while (i + 1 < t.size() && is_alnum_ascii(static_cast<unsigned char>(t[i + 1]))) ++i;
+            run = 0;
+            gap = 0;
+            prev_alnum = true;
+            continue;
+        }
         const bool single =
             alpha && !prev_alnum &&
             (i + 1 == t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[i + 1])));
@@ -327,8 +340,6 @@ bool has_spaced_run(std::string_view t) {
     }
     return false;
 }
-
-}  // namespace
 
 std::optional<std::string> join_spaced_letters(std::string_view t) {
     if (!has_spaced_run(t)) return std::nullopt;

@@ -18,6 +18,9 @@ std::string decode_embedded(std::string_view clean);
 // "i g n o r e  a l l" / "i.g.n.o.r.e" -> "ignore all": runs of at least four single letters
 // joined; a wider gap between letters becomes a space. Nothing when no run was found.
 std::optional<std::string> join_spaced_letters(std::string_view text);
+// The cheap test join_spaced_letters() starts with: kMinSpacedLetters single letters in a row,
+// each 1..3 separators apart. No allocation; false means join_spaced_letters() gives nothing.
+bool has_spaced_run(std::string_view text);
 
 // "1gn0r3 pr3v10u5" -> "ignore previous": digits and symbols inside words that also hold
 // letters are read as the letters they imitate. Nothing when no word changed.

@@ -1,5 +1,6 @@
 #include "defender.hpp"
 
+#include "db_cache.hpp"
 #include "decoders.hpp"
 #include "normalizer.hpp"
 #include "pattern_set.hpp"
@@ -26,6 +27,20 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 
 const char* mode_name(Mode mode) noexcept {
     return mode == Mode::Input ? "input" : "output";
+}
+
+const char* cache_use_name(CacheUse use) noexcept {
+    switch (use) {
+        case CacheUse::None:
+            return "none";
+        case CacheUse::Loaded:
+            return "loaded";
+        case CacheUse::Written:
+            return "written";
+        case CacheUse::Unsaved:
+            return "unsaved";
+    }
+    return "none";
 }
 
 const char* level_name(Level level) noexcept {
@@ -56,15 +71,42 @@ std::string Defender::default_policy_dir() {
 }
 
 Result<Defender> Defender::load(const std::string& policy_dir) {
+    return load(policy_dir, std::string());
+}
+
+Result<Defender> Defender::load(const std::string& policy_dir, const std::string& cache_path) {
     auto policy = load_policy(policy_dir);
     if (!policy) return std::move(policy).error();
-    auto patterns = PatternSet::compile(*policy);
-    if (!patterns) return std::move(patterns).error();
+    CacheUse use = CacheUse::None;
+    std::unique_ptr<PatternSet> patterns;
+    std::string key;
+    if (!cache_path.empty()) {
+        key = PatternSet::cache_key(*policy);
+        // Any failure here (no file, foreign file, stale or corrupt content) means: compile.
+        if (auto bytes = read_db_cache(cache_path, key)) {
+            if (auto set = PatternSet::deserialize(*policy, bytes.value())) {
+                patterns = std::move(set).value();
+                use = CacheUse::Loaded;
+            }
+        }
+    }
+    if (!patterns) {
+        auto compiled = PatternSet::compile(*policy);
+        if (!compiled) return std::move(compiled).error();
+        patterns = std::move(compiled).value();
+        if (!cache_path.empty()) {
+            auto bytes = patterns->serialize();
+            use = bytes && write_db_cache(cache_path, key, bytes.value()) ? CacheUse::Written
+                                                                          : CacheUse::Unsaved;
+        }
+    }
     auto normalizer = std::make_unique<Normalizer>();
     std::string why;
     if (!normalizer->ok(&why)) return make_error(Errc::Unavailable, why);
-    return Defender(std::make_unique<PolicyData>(std::move(policy).value()),
-                    std::move(patterns).value(), std::move(normalizer));
+    Defender d(std::make_unique<PolicyData>(std::move(policy).value()), std::move(patterns),
+               std::move(normalizer));
+    d.cache_use_ = use;
+    return d;
 }
 
 Defender::Defender(std::unique_ptr<PolicyData> policy, std::unique_ptr<PatternSet> patterns,

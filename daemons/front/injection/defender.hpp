@@ -18,9 +18,17 @@
 namespace closedpaw::injection {
 
 enum class Mode { Input, Output };
+// How load() got its pattern database.
+enum class CacheUse {
+    None,     // no cache path given: compiled
+    Loaded,   // read from the cache file
+    Written,  // compiled (no usable cache) and the cache file written
+    Unsaved,  // compiled (no usable cache); writing the cache file failed
+};
 enum class Level { None = 0, Low, Medium, High, Critical };
 
 const char* mode_name(Mode mode) noexcept;
+const char* cache_use_name(CacheUse use) noexcept;
 const char* level_name(Level level) noexcept;
 // "input"/"output" -> Mode; anything else is InvalidArgument.
 Result<Mode> parse_mode(std::string_view name);
@@ -29,6 +37,9 @@ inline std::ostream& operator<<(std::ostream& os, Level level) {
 }
 inline std::ostream& operator<<(std::ostream& os, Mode mode) {
     return os << mode_name(mode);
+}
+inline std::ostream& operator<<(std::ostream& os, CacheUse use) {
+    return os << cache_use_name(use);
 }
 
 struct Verdict {
@@ -48,6 +59,11 @@ class Defender {
     // Loads policy_dir/defender.toml and policy_dir/patterns.d/*.toml, validates them and
     // compiles the pattern set. Errors name the file, line and key.
     static Result<Defender> load(const std::string& policy_dir);
+    // The same, reusing the compiled pattern database kept in cache_path when that file was
+    // built from this very pattern set and only this user could have written it (see
+    // db_cache.hpp); otherwise compiles and (re)writes the file. A missing, foreign, corrupt or
+    // unwritable cache never makes loading fail: cache_use() says what happened.
+    static Result<Defender> load(const std::string& policy_dir, const std::string& cache_path);
     // The installed policy directory (CLOSEDPAW_DATADIR/policy/injection).
     static std::string default_policy_dir();
 
@@ -61,6 +77,7 @@ class Defender {
     std::size_t category_count() const;
     // Bytes held by the compiled pattern database (hs_database_size) and one scratch space.
     std::size_t compiled_bytes() const;
+    CacheUse cache_use() const { return cache_use_; }
 
   private:
     Defender(std::unique_ptr<PolicyData> policy, std::unique_ptr<PatternSet> patterns,
@@ -69,6 +86,7 @@ class Defender {
     std::unique_ptr<PolicyData> policy_;
     std::unique_ptr<PatternSet> patterns_;
     std::unique_ptr<Normalizer> normalizer_;
+    CacheUse cache_use_ = CacheUse::None;
 };
 
 }  // namespace closedpaw::injection

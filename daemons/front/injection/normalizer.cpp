@@ -177,10 +177,18 @@ void collapse_blanks(std::string& s) {
 
 std::string Normalizer::fold(std::string_view clean_utf8) const {
     if (is_ascii(clean_utf8)) {
-        // NFKC is the identity on ASCII and case folding is tolower.
-        std::string out(clean_utf8);
-        for (char& c : out) c = static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
-        collapse_blanks(out);
+        // NFKC is the identity on ASCII and case folding is tolower: one pass lowers and
+        // collapses blanks (what collapse_blanks does after ICU below).
+        std::string out(clean_utf8.size(), '\0');
+        char* w = out.data();
+        bool blank = false;
+        for (const char c : clean_utf8) {
+            const bool is_blank = c == ' ' || c == '\t';
+            if (is_blank && blank) continue;
+            *w++ = is_blank ? ' ' : static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
+            blank = is_blank;
+        }
+        out.resize(static_cast<std::size_t>(w - out.data()));
         return out;
     }
     UErrorCode status = U_ZERO_ERROR;
@@ -208,37 +216,39 @@ Normalized Normalizer::normalize(std::string_view raw) const {
 
 std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {
     if (spoof_ == nullptr || is_ascii(text)) return std::nullopt;
+    // Built only once a character changes; until then nothing is copied.
     std::string out;
-    out.reserve(text.size());
     bool changed = false;
+    std::size_t copied = 0;  // text[0, copied) is in out
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
     int32_t i = 0;
     while (i < length) {
         if (s[i] < 0x80) {
-            out.push_back(static_cast<char>(s[i++]));
+            ++i;
             continue;
         }
         const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        const char* piece = text.data() + start;
-        const int32_t piece_len = i - start;
         std::string computed;
         const std::string* skeleton = &computed;
         if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
             skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
         } else if (c >= 0) {
-            computed = skeleton_of(piece, piece_len);
+            computed = skeleton_of(text.data() + start, i - start);
         }
-        if (!skeleton->empty()) {
-            out += *skeleton;
+        if (skeleton->empty()) continue;
+        if (!changed) {
+            out.reserve(text.size());
             changed = true;
-        } else {
-            out.append(piece, static_cast<std::size_t>(piece_len));
         }
+        out.append(text.data() + copied, static_cast<std::size_t>(start) - copied);
+        out += *skeleton;
+        copied = static_cast<std::size_t>(i);
     }
     if (!changed) return std::nullopt;
+    out.append(text.data() + copied, text.size() - copied);
     return out;
 }
 

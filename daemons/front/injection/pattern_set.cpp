@@ -2,9 +2,16 @@
 
 #include <hs/hs.h>
 
+#include <cstdlib>
+
 namespace closedpaw::injection {
 
 namespace {
+
+// Views are case-folded already; CASELESS also covers upper-case in a pattern. Byte mode (no
+// HS_FLAG_UTF8): patterns spell non-ASCII letters as literals, never in classes. SINGLEMATCH:
+// one report per pattern is all the scorer uses.
+constexpr unsigned kPatternFlags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 
 struct ScanContext {
     std::vector<uint32_t>* first_end;
@@ -30,10 +37,7 @@ Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy
     std::vector<unsigned int> ids;
     for (std::size_t i = 0; i < policy.patterns.size(); ++i) {
         expressions.push_back(policy.patterns[i].regex.c_str());
-        // Views are case-folded already; CASELESS also covers upper-case in a pattern. Byte
-        // mode (no HS_FLAG_UTF8): patterns spell non-ASCII letters as literals, never in classes.
-        // SINGLEMATCH: one report per pattern is all the scorer uses.
-        flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+        flags.push_back(kPatternFlags);
         ids.push_back(static_cast<unsigned int>(i));
     }
     auto set = std::unique_ptr<PatternSet>(new PatternSet());
@@ -51,9 +55,55 @@ Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy
         }
         return make_error(Errc::Config, "compiling the injection pattern set: " + message);
     }
-    if (hs_alloc_scratch(set->db_, &set->prototype_) != HS_SUCCESS) {
+    if (auto r = set->init_scratch(); !r) return std::move(r).error();
+    return set;
+}
+
+Result<void> PatternSet::init_scratch() {
+    if (hs_alloc_scratch(db_, &prototype_) != HS_SUCCESS) {
         return make_error(Errc::Failed, "cannot allocate Hyperscan scratch space");
     }
+    return {};
+}
+
+std::string PatternSet::cache_key(const PolicyData& policy) {
+    hs_platform_info_t platform{};
+    hs_populate_platform(&platform);
+    std::string key = std::string("hyperscan ") + hs_version() + "\ncpu " +
+                      std::to_string(platform.tune) + " " + std::to_string(platform.cpu_features) +
+                      "\nflags " + std::to_string(kPatternFlags) + "\nmode block\n";
+    for (const Pattern& p : policy.patterns) {
+        key += std::to_string(p.regex.size()) + ":" + p.regex + "\n";
+    }
+    return key;
+}
+
+Result<std::string> PatternSet::serialize() const {
+    char* bytes = nullptr;
+    std::size_t length = 0;
+    if (hs_serialize_database(db_, &bytes, &length) != HS_SUCCESS) {
+        return make_error(Errc::Failed, "cannot serialize the pattern database");
+    }
+    std::string out(bytes, length);
+    std::free(bytes);
+    return out;
+}
+
+Result<std::unique_ptr<PatternSet>> PatternSet::deserialize(const PolicyData& policy,
+                                                            std::string_view bytes) {
+    if (hs_valid_platform() != HS_SUCCESS) {
+        return make_error(Errc::Unavailable,
+                          "this CPU lacks the SSSE3 instructions Hyperscan needs");
+    }
+    auto set = std::unique_ptr<PatternSet>(new PatternSet());
+    set->count_ = policy.patterns.size();
+    const hs_error_t rc = hs_deserialize_database(bytes.data(), bytes.size(), &set->db_);
+    if (rc != HS_SUCCESS) {
+        set->db_ = nullptr;
+        return make_error(Errc::Corrupt, "Hyperscan rejects the cached database (code " +
+                                             std::to_string(rc) + ")");
+    }
+    if (auto r = set->init_scratch(); !r) return std::move(r).error();
     return set;
 }
 

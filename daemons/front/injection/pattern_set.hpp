@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,14 @@ class PatternSet {
   public:
     // Compile errors name the pattern's file, line and key.
     static Result<std::unique_ptr<PatternSet>> compile(const PolicyData& policy);
+    // A set from serialize()'s bytes (of a database compiled for cache_key(policy)); fails
+    // (Corrupt) unless Hyperscan accepts them as a database for this library version.
+    static Result<std::unique_ptr<PatternSet>> deserialize(const PolicyData& policy,
+                                                           std::string_view bytes);
+    // Everything the database is compiled from (library version, CPU features, flags, each
+    // regex): equal keys give equal databases.
+    static std::string cache_key(const PolicyData& policy);
+    Result<std::string> serialize() const;
     ~PatternSet();
     PatternSet(const PatternSet&) = delete;
     PatternSet& operator=(const PatternSet&) = delete;
@@ -36,6 +45,7 @@ class PatternSet {
 
   private:
     PatternSet() = default;
+    Result<void> init_scratch();
     hs_scratch* acquire() const;
     void release(hs_scratch* s) const;
 

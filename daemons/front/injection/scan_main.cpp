@@ -2,6 +2,8 @@
 // (or one JSON string per line with --jsonl) and prints one JSON verdict per line.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -32,6 +34,8 @@ void usage(std::ostream& os) {
           "  --policy DIR    policy directory (default: "
        << Defender::default_policy_dir()
        << ")\n"
+          "If CACHE_DIRECTORY is set (systemd), the compiled pattern set is kept there in\n"
+          "injection-patterns.hsdb and reused while the policy is unchanged.\n"
           "Exit status: 0 all lines scanned, 1 some lines unreadable, 2 usage, 3 bad policy.\n";
 }
 
@@ -89,7 +93,13 @@ int main(int argc, char** argv) {
         }
     }
 
-    auto defender = Defender::load(policy_dir);
+    // Under systemd (CacheDirectory=) the compiled pattern database is kept between runs.
+    std::string cache_path;
+    if (const char* dirs = std::getenv("CACHE_DIRECTORY"); dirs != nullptr && dirs[0] == '/') {
+        const std::string first(dirs, std::strcspn(dirs, ":"));
+        cache_path = first + "/injection-patterns.hsdb";
+    }
+    auto defender = Defender::load(policy_dir, cache_path);
     if (!defender) {
         std::cerr << "closedpaw-scan: cannot load the injection policy: "
                   << defender.error().message << "\n"

@@ -103,6 +103,15 @@ BOOST_AUTO_TEST_CASE(binary_groups_and_percent_escapes_are_decoded) {
                std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(percent_decoding_needs_three_whole_escapes) {
+    // Three complete escapes, also when '%' repeats or an escape ends the text.
+    BOOST_TEST(decode_embedded("say %68%69 there%21") == "say hi there!\n");
+    BOOST_TEST(decode_embedded("%%68%69%21 ok") == "%hi! ok\n");
+    // Two complete ones (the third is cut off by the end, or not hex): nothing.
+    BOOST_TEST(decode_embedded("say %68%69 there%2").empty());
+    BOOST_TEST(decode_embedded("say %68%69 there%zz").empty());
+}
+
 BOOST_AUTO_TEST_CASE(ordinary_words_ids_and_hashes_do_not_decode) {
     BOOST_TEST(decode_embedded("internationalization and responsibilities").empty());
     BOOST_TEST(decode_embedded("commit 3f786850e387550fdab836ed7e6dc881de23001b").empty());
