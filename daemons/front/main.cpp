@@ -85,7 +85,10 @@ int main(int argc, char** argv) {
     auto seccomp = load_seccomp_policy(config->seccomp_profile);
     if (!seccomp) return fail("seccomp profile", seccomp.error());
 
-    auto defender = injection::Defender::load(config->injection_policy_dir);
+    // The compiled pattern set is cached in the state directory (validated on load, rebuilt
+    // when the patterns change), so a restart does not recompile it.
+    auto defender = injection::Defender::load(config->injection_policy_dir,
+                                              config->state_directory + "/injection-patterns.cache");
     if (!defender) return fail("prompt-injection policy", defender.error());
 
     DropSpec drop{user ? user->uid : ::geteuid(), user ? user->gid : ::getegid(), {}, {}};
