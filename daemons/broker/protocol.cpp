@@ -1,5 +1,7 @@
 #include "protocol.hpp"
 
+#include "common/json_nesting.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -154,26 +156,7 @@ std::size_t json_depth(const json& j) {
 
 Result<json> parse_json_bounded(std::string_view text, std::size_t max_depth) {
     // Scan nesting first, so no parser or destructor ever recurses through hostile depth.
-    std::size_t depth = 0;
-    bool in_string = false, escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        if (c == '"')
-            in_string = true;
-        else if (c == '{' || c == '[') {
-            if (++depth > max_depth) return malformed("JSON nested deeper than allowed");
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            --depth;
-        }
-    }
+    if (json_text_nesting(text, max_depth) > max_depth) return malformed("JSON nested deeper than allowed");
     json j = json::parse(text, nullptr, /* allow_exceptions= */ false);
     if (j.is_discarded()) return malformed("not valid JSON");
     return j;

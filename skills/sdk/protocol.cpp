@@ -1,37 +1,14 @@
 #include "protocol.hpp"
 
+#include "common/json_nesting.hpp"
+
 #include <algorithm>
 
 namespace closedpaw::skill {
 
 namespace {
 
-// Maximum nesting of arrays and objects in text, ignoring brackets inside strings. The text
-// is not yet known to be JSON; this only bounds what the parser will see.
-std::size_t nesting_depth(std::string_view text) {
-    std::size_t depth = 0;
-    std::size_t max_depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        if (c == '"')
-            in_string = true;
-        else if (c == '[' || c == '{')
-            max_depth = std::max(max_depth, ++depth);
-        else if ((c == ']' || c == '}') && depth > 0)
-            --depth;
-    }
-    return max_depth;
-}
+std::size_t nesting_depth(std::string_view text) { return json_text_nesting(text); }
 
 bool valid_operation(std::string_view op) {
     if (op.empty() || op.size() > 64 || op[0] < 'a' || op[0] > 'z') return false;
