@@ -229,10 +229,14 @@ void ActionManager::submit(const BusCaller& c, const std::string& type, const st
     }
     change(a, "submitted", c.uid, outcome);
     if (a.status == ActionStatus::Executing) to_start_.push_back(a.id);
-    if (a.level == RiskLevel::Medium)
-        log::notice("medium-risk action " + a.id + " (" + a.type_name + " " + a.skill + " " +
-                        a.operation + ") runs now",
+    if (a.level == RiskLevel::Medium) {
+        std::string summary = a.type_name + (a.skill.empty() ? "" : " " + a.skill) +
+                              (a.operation.empty() ? "" : "." + a.operation) + " by uid " +
+                              std::to_string(a.submitter_uid) + " runs without approval";
+        log::notice("medium-risk action " + a.id + ": " + summary,
                     {{"MESSAGE_ID", std::string(log::kSecurityEventId)}, {"ACTION_ID", a.id}});
+        notices_.emplace_back(a.id, summary);
+    }
     std::string id = a.id;
     after_commit_.push_back({[this, done, id](const Result<void>& r) {
         if (!r) return done(r.error());
@@ -420,6 +424,8 @@ void ActionManager::flush() {
     if (!r) return;
     for (const auto& id : changed)
         if (const Action* a = store_.find(id); a != nullptr && changed_) changed_(*a);
+    for (const auto& [id, summary] : std::exchange(notices_, {}))
+        if (const Action* a = store_.find(id); a != nullptr && notice_) notice_(*a, summary);
     for (const auto& id : starts)
         if (const Action* a = store_.find(id); a != nullptr && a->status == ActionStatus::Executing)
             start(*a);

@@ -41,6 +41,8 @@ class ActionManager {
     void set_executor(Executor* executor) { executor_ = executor; }
     void set_text_scan(TextScan scan) { text_scan_ = std::move(scan); }
     void on_action_changed(std::function<void(const Action&)> fn) { changed_ = std::move(fn); }
+    // Medium-risk actions that run without approval (DESIGN §4: they also notify).
+    void on_notice(std::function<void(const Action&, const std::string& summary)> fn) { notice_ = std::move(fn); }
     // After a restart: actions caught executing are failed (they may or may not have run).
     void recover();
 
@@ -92,6 +94,8 @@ class ActionManager {
     // The strongest verdict over every string in value (each scanned on its own).
     std::optional<TextVerdict> scan_strings(const nlohmann::json& value, bool output) const;
     std::function<void(const Action&)> changed_;
+    std::function<void(const Action&, const std::string&)> notice_;
+    std::vector<std::pair<std::string, std::string>> notices_;  // id, summary; sent after commit
     std::vector<Continuation> after_commit_;
     std::vector<std::string> changed_ids_;
     std::vector<std::string> to_start_;

@@ -133,12 +133,16 @@ ManagerBus::ManagerBus(sdbus::IConnection& bus, ActionManager& manager)
                                         {"PendingCount"});
         }
     });
+    manager_.on_notice([this](const Action& a, const std::string& summary) {
+        emitActionNotice(a.id, std::string(risk_level_name(a.level)), summary);
+    });
     last_pending_ = manager_.pending_count();
     registerAdaptor();
 }
 
 ManagerBus::~ManagerBus() {
     manager_.on_action_changed(nullptr);
+    manager_.on_notice(nullptr);
     unregisterAdaptor();
 }
 

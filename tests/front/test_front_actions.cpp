@@ -7,7 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "front_harness.hpp"
 
@@ -375,4 +377,34 @@ BOOST_AUTO_TEST_CASE(closedpawd_runs_as_its_own_user_without_capabilities_under_
     BOOST_REQUIRE(::stat(h.state().c_str(), &sd) == 0);
     BOOST_TEST((sd.st_mode & 0777) == 0700u);
     BOOST_TEST(sd.st_uid == ::getpwnam("closedpaw")->pw_uid);
+}
+
+BOOST_AUTO_TEST_CASE(a_medium_action_that_runs_without_approval_is_announced_on_the_bus) {
+    FrontHarness h;
+    h.put_file("notes.txt", "n");
+    auto conn = sdbus::createSystemBusConnection();
+    auto proxy = sdbus::createProxy(*conn, "org.closedpaw.ClosedPaw1", "/org/closedpaw/ClosedPaw1");
+    std::mutex m;
+    std::vector<std::tuple<std::string, std::string, std::string>> notices;
+    proxy->uponSignal("ActionNotice").onInterface(kIface).call([&](const std::string& id, const std::string& level,
+                                                                   const std::string& summary) {
+        std::lock_guard l(m);
+        notices.emplace_back(id, level, summary);
+    });
+    proxy->finishRegistration();
+    conn->enterEventLoopAsync();
+    auto medium = submit_as("cptest-bob", "file_operation", "", params({{"operation", "read"}, {"path", "notes.txt"}}));
+    auto low = submit_as("cptest-bob", "chat", "", params({{"text", "hello"}}));
+    BOOST_REQUIRE_EQUAL(medium.level, "medium");
+    BOOST_TEST(cptest::eventually([&] {
+        std::lock_guard l(m);
+        return !notices.empty();
+    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    conn->leaveEventLoop();
+    std::lock_guard l(m);
+    BOOST_REQUIRE_EQUAL(notices.size(), 1u);  // the medium one only, not the low chat
+    BOOST_TEST(std::get<0>(notices[0]) == medium.id);
+    BOOST_TEST(std::get<1>(notices[0]) == "medium");
+    BOOST_TEST(std::get<2>(notices[0]).find("file_operation filesystem.read") != std::string::npos, std::get<2>(notices[0]));
 }

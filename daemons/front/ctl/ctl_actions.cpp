@@ -28,6 +28,7 @@ class Front final : public sdbus::ProxyInterfaces<org::closedpaw::ClosedPaw1::Ma
 
   private:
     void onActionChanged(const std::string&, const std::string&, const std::string&) override {}
+    void onActionNotice(const std::string&, const std::string&, const std::string&) override {}
 };
 
 std::string str(const VariantMap& m, const std::string& k) {
