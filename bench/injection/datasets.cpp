@@ -1,5 +1,7 @@
 #include "datasets.hpp"
 
+#include <iostream>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -165,6 +167,22 @@ std::vector<LabelledSet> load_dev_sets(const std::string& dir) {
     sets.push_back(std::move(clean));
     sets.push_back(std::move(xstest_unsafe));
     return sets;
+}
+
+std::optional<std::pair<Defender, std::vector<LabelledSet>>> load_bench_inputs(const std::string& policy_dir,
+                                                                               const std::string& datasets_dir) {
+    auto defender = Defender::load(policy_dir);
+    if (!defender) {
+        std::cerr << "cannot load policy: " << defender.error().message << "\n";
+        return std::nullopt;
+    }
+    try {
+        return std::pair{std::move(*defender), load_dev_sets(datasets_dir)};
+    } catch (const std::exception& e) {
+        std::cerr << "cannot load the datasets: " << e.what() << "\n"
+                  << "pass --datasets DIR (default " << default_datasets_dir() << ")\n";
+        return std::nullopt;
+    }
 }
 
 }  // namespace closedpaw::injection::bench

@@ -2,7 +2,9 @@
 // sets of texts for the evaluation and throughput benchmarks.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "defender.hpp"
@@ -28,5 +30,10 @@ std::vector<LabelledSet> load_dev_sets(const std::string& datasets_dir);
 
 // The default dataset directory: <source root>/../shared/datasets.
 std::string default_datasets_dir();
+
+// What every bench starts with: the defender from policy_dir and the dev sets from
+// datasets_dir. On failure prints why (and how to point at the data) and returns nothing.
+std::optional<std::pair<Defender, std::vector<LabelledSet>>> load_bench_inputs(const std::string& policy_dir,
+                                                                               const std::string& datasets_dir);
 
 }  // namespace closedpaw::injection::bench

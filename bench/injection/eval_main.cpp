@@ -89,19 +89,10 @@ int main(int argc, char** argv) {
         }
     }
 
-    auto defender = Defender::load(policy);
-    if (!defender) {
-        std::cerr << "cannot load policy: " << defender.error().message << "\n";
-        return 1;
-    }
-    std::vector<LabelledSet> sets;
-    try {
-        sets = load_dev_sets(datasets);
-    } catch (const std::exception& e) {
-        std::cerr << "cannot load the datasets: " << e.what() << "\n"
-                  << "pass --datasets DIR (default " << default_datasets_dir() << ")\n";
-        return 1;
-    }
+    auto inputs = load_bench_inputs(policy, datasets);
+    if (!inputs) return 1;
+    auto& [defender_value, sets] = *inputs;
+    auto* defender = &defender_value;
 
     std::vector<Scored> scored;
     for (const LabelledSet& set : sets) {

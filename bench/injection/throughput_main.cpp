@@ -95,18 +95,10 @@ int main(int argc, char** argv) {
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
-    auto defender = Defender::load(policy);
-    if (!defender) {
-        std::cerr << "cannot load policy: " << defender.error().message << "\n";
-        return 1;
-    }
-    std::vector<LabelledSet> sets;
-    try {
-        sets = load_dev_sets(datasets);
-    } catch (const std::exception& e) {
-        std::cerr << "cannot load the datasets: " << e.what() << "\n";
-        return 1;
-    }
+    auto inputs = load_bench_inputs(policy, datasets);
+    if (!inputs) return 1;
+    auto& [defender_value, sets] = *inputs;
+    auto* defender = &defender_value;
 
     std::size_t bytes = 0;
     std::size_t texts = 0;
