@@ -20,6 +20,9 @@ constexpr std::size_t kBlock = 64;
 struct Range {
     unsigned char lo;
     unsigned char hi;  // inclusive
+    // An ASCII letter range that also holds its upper case: tested as (c | 0x20) in lo..hi,
+    // one range test instead of two.
+    bool either_case = false;
 };
 constexpr Range only(unsigned char c) {
     return {c, c};
@@ -29,7 +32,13 @@ constexpr Range only(unsigned char c) {
 // comparisons use constants.
 template <Range... Rs>
 struct Class {
-    static constexpr bool contains(unsigned char c) { return ((c >= Rs.lo && c <= Rs.hi) || ...); }
+    static constexpr bool contains(unsigned char c) { return (in(Rs, c) || ...); }
+
+  private:
+    static constexpr bool in(Range r, unsigned char c) {
+        const unsigned char folded = r.either_case ? c | 0x20 : c;
+        return folded >= r.lo && folded <= r.hi;
+    }
 };
 
 // Bit i set when p[i] is in the class, one byte at a time (the reference, and the fallback).
@@ -47,7 +56,10 @@ uint64_t mask_scalar(const unsigned char* p, Class<Rs...> set) {
 // use signed compares (bytes from 0x80 are negative, outside) and others unsigned min/max.
 template <Range R>
 inline __m128i in_range(__m128i x) {
-    if constexpr (R.lo == R.hi) {
+    if constexpr (R.either_case) {
+        static_assert(R.lo >= 'a' && R.hi <= 'z', "either_case is for ASCII letters");
+        return in_range<Range{R.lo, R.hi}>(_mm_or_si128(x, _mm_set1_epi8(0x20)));
+    } else if constexpr (R.lo == R.hi) {
         return _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(R.lo)));
     } else if constexpr (R.lo == 0x80 && R.hi == 0xFF) {
         return _mm_cmplt_epi8(x, _mm_setzero_si128());
@@ -143,7 +155,7 @@ std::size_t find_not(std::string_view s, std::size_t pos, Class<Rs...> set) {
 
 // Classes shared by the normaliser and the decoders.
 using NonAscii = Class<Range{0x80, 0xFF}>;
-using AsciiLetters = Class<Range{'A', 'Z'}, Range{'a', 'z'}>;
+using AsciiLetters = Class<Range{'a', 'z', /*either_case=*/true}>;
 
 inline bool is_ascii(std::string_view s) {
     return find(s, 0, NonAscii{}) == s.size();
