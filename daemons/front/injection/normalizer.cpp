@@ -19,6 +19,10 @@ constexpr UChar32 kTagFirst = 0xE0000;
 constexpr UChar32 kTagLast = 0xE007F;
 constexpr UChar32 kSkeletonCacheFirst = 0x80;
 constexpr UChar32 kSkeletonCacheEnd = 0x3000;
+// fold() folds mostly-ASCII text run by run, and hands text with more than one non-ASCII run
+// per kBytesPerSegment bytes (after the first kMinSegments) to ICU whole.
+constexpr std::size_t kMinSegments = 8;
+constexpr std::size_t kBytesPerSegment = 32;
 
 // What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
 using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
@@ -243,32 +247,30 @@ std::string fold_with_icu(std::string_view text) {
     return out;
 }
 
-// Folds one segment of non-ASCII text, which may start with one ASCII character. Characters
-// ICU calls inert (no mapping, no interaction with their neighbours: most punctuation, CJK)
-// are copied; anything else goes through ICU. False on invalid UTF-8.
+// Folds one segment of non-ASCII text, which may start with one ASCII character: copied when
+// ICU finds it already normalised (most non-ASCII text: punctuation, lower-case letters of
+// any script), else normalised by ICU into scratch. False on invalid UTF-8.
 bool append_segment_folded(const icu::Normalizer2& nfkc, std::string_view segment,
-                           std::string& out, bool& blank) {
+                           std::string& out, bool& blank, std::string& scratch) {
     const auto* s = reinterpret_cast<const uint8_t*>(segment.data());
     const auto length = static_cast<int32_t>(segment.size());
-    bool inert = true;
     for (int32_t i = 0; i < length;) {
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
         if (c < 0) return false;
-        if (c >= 0x80 && !nfkc.isInert(c)) inert = false;
     }
-    if (inert) {
-        const std::size_t ascii = s[0] < 0x80 ? 1 : 0;
-        append_ascii_folded(out, segment.substr(0, ascii), blank);
-        append_collapsed(out, segment.substr(ascii), blank);
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::StringPiece piece(segment.data(), length);
+    if (nfkc.isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {
+        append_collapsed(out, segment, blank);
         return true;
     }
-    std::string folded;
-    icu::StringByteSink<std::string> sink(&folded);
-    UErrorCode status = U_ZERO_ERROR;
-    nfkc.normalizeUTF8(0, icu::StringPiece(segment.data(), length), sink, nullptr, status);
+    status = U_ZERO_ERROR;
+    scratch.clear();
+    icu::StringByteSink<std::string> sink(&scratch);
+    nfkc.normalizeUTF8(0, piece, sink, nullptr, status);
     if (U_FAILURE(status)) return false;
-    append_collapsed(out, folded, blank);
+    append_collapsed(out, scratch, blank);
     return true;
 }
 
@@ -285,6 +287,8 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
     std::string out;
     out.reserve(s.size());
     bool blank = false;
+    std::string scratch;  // ICU's output for one segment
+    std::size_t segments = 0;
     std::size_t i = 0;
     while (i < s.size()) {
         const std::size_t non_ascii = bytes::find(s, i, bytes::NonAscii{});
@@ -294,9 +298,14 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
         }
         const std::size_t segment = non_ascii > i ? non_ascii - 1 : non_ascii;
         const std::size_t end = bytes::find_not(s, non_ascii, bytes::NonAscii{});
+        // Text of another script breaks into many short runs; one ICU call is cheaper then.
+        if (++segments > kMinSegments && segments * kBytesPerSegment > end) {
+            return fold_with_icu(clean_utf8);
+        }
         append_ascii_folded(out, s.substr(i, segment - i), blank);
         // Invalid UTF-8 (never in clean text) is left to ICU as a whole.
-        if (!append_segment_folded(*nfkc, s.substr(segment, end - segment), out, blank)) {
+        if (!append_segment_folded(*nfkc, s.substr(segment, end - segment), out, blank,
+                                   scratch)) {
             return fold_with_icu(clean_utf8);
         }
         i = end;
@@ -319,21 +328,27 @@ std::optional<std::string> Normalizer::fold_confusables(std::string_view text) c
     std::size_t copied = 0;  // text[0, copied) is in out
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
+    const std::string none;
+    std::string computed;  // the skeleton of computed_for, outside the cached range
+    UChar32 computed_for = -1;
     int32_t i = 0;
     while (i < length) {
         if (s[i] < 0x80) {
-            ++i;
+            i = static_cast<int32_t>(bytes::find(text, static_cast<std::size_t>(i), bytes::NonAscii{}));
             continue;
         }
         const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        std::string computed;
-        const std::string* skeleton = &computed;
+        const std::string* skeleton = &none;  // invalid UTF-8 has no skeleton
         if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
             skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
         } else if (c >= 0) {
-            computed = skeleton_of(text.data() + start, i - start);
+            if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
+                computed = skeleton_of(text.data() + start, i - start);
+                computed_for = c;
+            }
+            skeleton = &computed;
         }
         if (skeleton->empty()) continue;
         if (!changed) {
