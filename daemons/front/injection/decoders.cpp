@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "byte_masks.hpp"
+
 namespace closedpaw::injection {
 
 namespace {
@@ -112,11 +114,12 @@ class Scanner {
 
     std::string run() {
         // Walk tokens of the base64 alphabet; only tokens that could start an encoding are
-        // handed to the recognisers, so ordinary words cost one comparison each.
-        std::size_t i = 0;
+        // handed to the recognisers. Ordinary words are not even visited: next_candidate()
+        // skips to the next token that a recogniser could accept, 64 bytes at a time.
+        std::size_t i = next_candidate(0);
         while (i < s_.size()) {
             if (base64_value(static_cast<unsigned char>(s_[i])) < 0 && s_[i] != '\\') {
-                ++i;
+                i = next_candidate(i + 1);
                 continue;
             }
             std::size_t end = i;
@@ -129,9 +132,9 @@ class Scanner {
             if (at_token_start(i) &&
                 ((maybe_binary && try_binary(i, &next)) || (maybe_hex && try_hex(i, &next)) ||
                  (len >= kMinBase64Run && try_base64(i, &next)))) {
-                i = std::max(next, i + 1);
+                i = next_candidate(std::max(next, i + 1));
             } else {
-                i = std::max(end, i + 1);
+                i = next_candidate(std::max(end, i + 1));
             }
         }
         percent_decode();
@@ -139,6 +142,69 @@ class Scanner {
     }
 
   private:
+    // The first position from i on where a recogniser could succeed: a token start (after a
+    // byte outside the alphabet) of two hex digits and length 2, of eight 0/1 digits, of
+    // "0x", of length 12 or more; or "\x". Anywhere else every recogniser fails on its first
+    // bytes, and run() would step over the token without effect; so skipping to the next
+    // candidate gives the same output. Blocks of 64 are tested, overlapping so that the
+    // 12 bytes a candidate needs lie in one block; the last block tests to its end.
+    std::size_t next_candidate(std::size_t i) {
+        constexpr std::size_t kStride = bytes::kBlock - 12;
+        while (i < s_.size()) {
+            if (i < cached_from_ || i >= cached_to_) cache_candidates(i, kStride);
+            const uint64_t m = cached_ & (~uint64_t{0} << (i - cached_from_));
+            if (m != 0) return cached_from_ + static_cast<std::size_t>(__builtin_ctzll(m));
+            i = cached_to_;
+        }
+        return s_.size();
+    }
+
+    void cache_candidates(std::size_t from, std::size_t stride) {
+        using bytes::only;
+        using bytes::Range;
+        using Digits = bytes::Class<Range{'0', '9'}>;
+        using Base64Marks = bytes::Class<only('+'), only('-'), only('/'), only('_')>;
+        using HexLetters = bytes::Class<Range{'a', 'f', /*either_case=*/true}>;
+        using Bits = bytes::Class<Range{'0', '1'}>;
+        using Zero = bytes::Class<only('0')>;
+        using X = bytes::Class<only('x'), only('X')>;
+        using Backslash = bytes::Class<only('\\')>;
+        unsigned char pad[bytes::kBlock];
+        const bytes::Block b = bytes::block_at(s_, from, pad);
+        const uint64_t digits = bytes::mask(b.p, Digits{}) & b.valid;
+        const uint64_t b64 =
+            ((bytes::mask(b.p, bytes::AsciiLetters{}) | bytes::mask(b.p, Base64Marks{})) & b.valid) | digits;
+        const uint64_t prev_b64 =
+            from > 0 && base64_value(static_cast<unsigned char>(s_[from - 1])) >= 0 ? 1 : 0;
+        const uint64_t starts = b64 & ~((b64 << 1) | prev_b64);
+        // runN: a run of at least N bytes of the alphabet starts here.
+        const uint64_t run2 = b64 & (b64 >> 1);
+        const uint64_t run4 = run2 & (run2 >> 2);
+        const uint64_t run8 = run4 & (run4 >> 4);
+        const uint64_t length2 = starts & run2 & ~(b64 >> 2);
+        uint64_t m = starts & run8 & (run4 >> 8);  // length 12 or more
+        // The rarer shapes: tested only where they could be.
+        if (length2 != 0) {
+            const uint64_t hex = (bytes::mask(b.p, HexLetters{}) & b.valid) | digits;
+            m |= length2 & hex & (hex >> 1);
+        }
+        if ((starts & run8) != 0) {
+            const uint64_t bits = bytes::mask(b.p, Bits{});
+            const uint64_t bits2 = bits & (bits >> 1);
+            const uint64_t bits4 = bits2 & (bits2 >> 2);
+            m |= starts & bits4 & (bits4 >> 4);
+        }
+        if (const uint64_t x = bytes::mask(b.p, X{}) & b.valid; x != 0) {
+            m |= (starts & bytes::mask(b.p, Zero{}) & (x >> 1)) |
+                 (bytes::mask(b.p, Backslash{}) & (x >> 1));
+        }
+        const bool last = s_.size() - from <= bytes::kBlock;
+        if (!last) m &= (uint64_t{1} << stride) - 1;
+        cached_ = m;
+        cached_from_ = from;
+        cached_to_ = last ? s_.size() : from + stride;
+    }
+
     bool at_token_start(std::size_t i) const {
         return i == 0 || base64_value(static_cast<unsigned char>(s_[i - 1])) < 0;
     }
@@ -268,6 +334,10 @@ class Scanner {
 
     std::string_view s_;
     std::string out_;
+    // next_candidate()'s last block: candidate bits for s_[cached_from_, cached_to_).
+    uint64_t cached_ = 0;
+    std::size_t cached_from_ = 0;
+    std::size_t cached_to_ = 0;
 };
 
 constexpr std::array<char, 128> make_leet_table() {
@@ -305,9 +375,10 @@ std::string decode_embedded(std::string_view clean) {
     return all;
 }
 
-// True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
-// separators: the only case join_spaced_letters rewrites. No allocation.
-bool has_spaced_run(std::string_view t) {
+namespace {
+
+// The detector proper: one character at a time, skipping words of two or more letters.
+bool has_spaced_run_bytewise(std::string_view t) {
     std::size_t run = 0;
     std::size_t gap = 0;
     bool prev_alnum = false;
@@ -337,6 +408,48 @@ bool has_spaced_run(std::string_view t) {
             gap = 0;
         }
         prev_alnum = alpha || (c >= '0' && c <= '9');
+    }
+    return false;
+}
+
+
+// Letters with no letter on either side (a superset of the detector's single letters), as a
+// mask over the 64 bytes of t from pos.
+uint64_t isolated_letters(std::string_view t, std::size_t pos, const bytes::Block& b) {
+    const uint64_t letters = bytes::mask(b.p, bytes::AsciiLetters{}) & b.valid;
+    const uint64_t before =
+        pos > 0 && is_alpha_ascii(static_cast<unsigned char>(t[pos - 1])) ? 1 : 0;
+    const uint64_t after = pos + bytes::kBlock < t.size() &&
+                                   is_alpha_ascii(static_cast<unsigned char>(t[pos + bytes::kBlock]))
+                               ? 1
+                               : 0;
+    return letters & ~((letters << 1) | before) & ~((letters >> 1) | (after << 63));
+}
+
+}  // namespace
+
+// True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
+// separators: the only case join_spaced_letters rewrites. No allocation.
+//
+// Such a run puts four isolated letters within 13 bytes (gaps of at most 3). Ordinary text
+// has few isolated letters ("a", "I"), rarely that close, so the byte-wise detector only runs
+// on text where a block mask finds four of them close together.
+bool has_spaced_run(std::string_view t) {
+    static_assert(kMinSpacedLetters == 4, "the quick test keeps the last three letters");
+    constexpr std::size_t kMaxSpan = (kMinSpacedLetters - 1) * 4;  // first to last letter
+    std::size_t recent[3] = {};  // the last three isolated letters, oldest first
+    std::size_t seen = 0;
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t pos = 0; pos < t.size(); pos += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(t, pos, pad);
+        for (uint64_t m = isolated_letters(t, pos, b); m != 0; m &= m - 1) {
+            const std::size_t p = pos + static_cast<std::size_t>(__builtin_ctzll(m));
+            if (seen >= 3 && p - recent[0] <= kMaxSpan) return has_spaced_run_bytewise(t);
+            recent[0] = recent[1];
+            recent[1] = recent[2];
+            recent[2] = p;
+            ++seen;
+        }
     }
     return false;
 }
@@ -397,45 +510,85 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
     return out;
 }
 
+namespace {
+
+// Reads the word of letters and stand-ins that starts at t[i] as unleet() does, rewriting it
+// into out (a copy of t made on the first change). Returns the end of the word.
+std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, bool& changed) {
+    std::size_t j = i;
+    std::size_t letters = 0;
+    std::size_t leet = 0;
+    std::size_t trailing = 0;  // sentence punctuation after a word is not leet ("hi!")
+    while (j < t.size()) {
+        const auto d = static_cast<unsigned char>(t[j]);
+        if (is_alpha_ascii(d)) {
+            ++letters;
+            trailing = 0;
+        } else if (is_leet_char(d)) {
+            ++leet;
+            trailing = (d == '!' || d == '|' || d == '+' || d == '$') ? trailing + 1 : 0;
+        } else {
+            break;
+        }
+        ++j;
+    }
+    // A word with letters and stand-ins, the letters in the majority ("h4ck3r", not
+    // "2024" or "$5").
+    leet -= trailing;
+    if (leet > 0 && letters >= 2 && letters >= leet) {
+        if (!changed) out.assign(t);  // copy only once a word needs rewriting
+        for (std::size_t k = i; k < j - trailing; ++k) {
+            const auto d = static_cast<unsigned char>(t[k]);
+            if (is_leet_char(d)) out[k] = kLeet[d];
+        }
+        changed = true;
+    }
+    return j;
+}
+
+bool is_word_char(unsigned char c) {
+    return is_alpha_ascii(c) || is_leet_char(c);
+}
+
+}  // namespace
+
+// Only a word holding both a letter and a stand-in can change, and in such a word some
+// stand-in touches a letter. Block masks find those stand-ins; each one's word is read from
+// its start, as a left-to-right walk over all words would read it.
 std::optional<std::string> unleet(std::string_view t) {
+    using bytes::only;
+    using Digits = bytes::Class<bytes::Range{'0', '9'}>;
+    using NotLeetDigits = bytes::Class<only('2'), only('6')>;
+    using LeetMarks = bytes::Class<only('@'), only('$'), only('!'), only('|'), only('+')>;
     std::string out;
     bool changed = false;
-    std::size_t i = 0;
-    while (i < t.size()) {
-        const auto c = static_cast<unsigned char>(t[i]);
-        if (!is_alpha_ascii(c) && !is_leet_char(c)) {
-            ++i;
-            continue;
-        }
-        std::size_t j = i;
-        std::size_t letters = 0;
-        std::size_t leet = 0;
-        std::size_t trailing = 0;  // sentence punctuation after a word is not leet ("hi!")
-        while (j < t.size()) {
-            const auto d = static_cast<unsigned char>(t[j]);
-            if (is_alpha_ascii(d)) {
-                ++letters;
-                trailing = 0;
-            } else if (is_leet_char(d)) {
-                ++leet;
-                trailing = (d == '!' || d == '|' || d == '+' || d == '$') ? trailing + 1 : 0;
-            } else {
-                break;
+    std::size_t done = 0;  // words before this have been read
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t pos = 0; pos < t.size(); pos += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(t, pos, pad);
+        const uint64_t leet =
+            ((bytes::mask(b.p, Digits{}) & ~bytes::mask(b.p, NotLeetDigits{})) |
+             bytes::mask(b.p, LeetMarks{})) &
+            b.valid;
+        if (leet == 0) continue;
+        const uint64_t letters = bytes::mask(b.p, bytes::AsciiLetters{}) & b.valid;
+        const uint64_t before =
+            pos > 0 && is_alpha_ascii(static_cast<unsigned char>(t[pos - 1])) ? 1 : 0;
+        const uint64_t after =
+            pos + bytes::kBlock < t.size() &&
+                    is_alpha_ascii(static_cast<unsigned char>(t[pos + bytes::kBlock]))
+                ? 1
+                : 0;
+        const uint64_t touching =
+            leet & ((letters << 1) | before | (letters >> 1) | (after << 63));
+        for (uint64_t m = touching; m != 0; m &= m - 1) {
+            std::size_t start = pos + static_cast<std::size_t>(__builtin_ctzll(m));
+            if (start < done) continue;
+            while (start > done && is_word_char(static_cast<unsigned char>(t[start - 1]))) {
+                --start;
             }
-            ++j;
+            done = unleet_word(t, start, out, changed);
         }
-        // A word with letters and stand-ins, the letters in the majority ("h4ck3r", not
-        // "2024" or "$5").
-        leet -= trailing;
-        if (leet > 0 && letters >= 2 && letters >= leet) {
-            if (out.empty()) out.assign(t);  // copy only once a word needs rewriting
-            for (std::size_t k = i; k < j - trailing; ++k) {
-                const auto d = static_cast<unsigned char>(t[k]);
-                if (is_leet_char(d)) out[k] = kLeet[d];
-            }
-            changed = true;
-        }
-        i = j;
     }
     if (!changed) return std::nullopt;
     return out;

@@ -1,10 +1,14 @@
 #include "normalizer.hpp"
 
+#include <cstring>
+
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
+
+#include "byte_masks.hpp"
 
 namespace closedpaw::injection {
 
@@ -15,13 +19,16 @@ constexpr UChar32 kTagFirst = 0xE0000;
 constexpr UChar32 kTagLast = 0xE007F;
 constexpr UChar32 kSkeletonCacheFirst = 0x80;
 constexpr UChar32 kSkeletonCacheEnd = 0x3000;
+// fold() folds mostly-ASCII text run by run, and hands text with more than one non-ASCII run
+// per kBytesPerSegment bytes (after the first kMinSegments) to ICU whole.
+constexpr std::size_t kMinSegments = 8;
+constexpr std::size_t kBytesPerSegment = 32;
 
-bool is_ascii(std::string_view s) {
-    for (unsigned char c : s) {
-        if (c >= 0x80) return false;
-    }
-    return true;
-}
+// What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
+using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
+                                bytes::only('\r')>;
+
+using bytes::is_ascii;
 
 void append_utf8(std::string& out, UChar32 c) {
     char buf[U8_MAX_LENGTH];
@@ -57,15 +64,11 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
     bool prev_letter = false;
     std::size_t pending_invisible = 0;  // invisibles seen since the last visible character
     int32_t i = 0;
-    auto plain_ascii = [](uint8_t b) {
-        return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t' || b == '\r';
-    };
     auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
         // ASCII fast path: copy a run of printable ASCII at once.
-        if (plain_ascii(s[i])) {
-            int32_t j = i;
-            while (j < length && plain_ascii(s[j])) ++j;
+        if (PlainAscii::contains(s[i])) {
+            const auto j = static_cast<int32_t>(bytes::find_not(raw, static_cast<std::size_t>(i), PlainAscii{}));
             if (pending_invisible > 0 && prev_letter && ascii_letter(s[i]) &&
                 invisible_in_words != nullptr) {
                 *invisible_in_words += pending_invisible;
@@ -116,6 +119,11 @@ Normalizer::Normalizer() {
         init_error_ = std::string("ICU NFKC_Casefold data: ") + u_errorName(status);
         return;
     }
+    const icu::Normalizer2* nfkc = nfkc_casefold(status);
+    ascii_boundaries_ = true;
+    for (UChar32 c = 0; c < 0x80; ++c) {
+        ascii_boundaries_ = ascii_boundaries_ && nfkc->hasBoundaryBefore(c);
+    }
     spoof_ = uspoof_open(&status);
     if (U_FAILURE(status)) {
         init_error_ = std::string("ICU spoof checker: ") + u_errorName(status);
@@ -160,50 +168,148 @@ bool Normalizer::ok(std::string* why) const {
 
 namespace {
 
-// Runs of spaces and tabs become one space, so patterns can spell phrases with plain spaces.
-void collapse_blanks(std::string& s) {
-    std::size_t w = 0;
-    bool blank = false;
-    for (char c : s) {
+using Spaces = bytes::Class<bytes::only(' ')>;
+using Tabs = bytes::Class<bytes::only('\t')>;
+
+// Writes piece to w with runs of spaces and tabs collapsed to one space, so patterns can spell
+// phrases with plain spaces; lower-cases 'A'..'Z' too when asked. blank says whether the output
+// so far ends in a blank, so pieces can be written one after another. Returns the new end.
+char* collapse_blanks(std::string_view piece, char* w, bool& blank, bool lower) {
+    for (const char c : piece) {
         const bool is_blank = c == ' ' || c == '\t';
         if (is_blank && blank) continue;
-        s[w++] = is_blank ? ' ' : c;
+        const bool upper = lower && c >= 'A' && c <= 'Z';
+        *w++ = is_blank ? ' ' : static_cast<char>(c + (upper ? 0x20 : 0));
         blank = is_blank;
     }
-    s.resize(w);
+    return w;
+}
+
+// Appends ASCII text as NFKC_Casefold and blank collapsing leave it: NFKC is the identity on
+// ASCII and case folding is tolower. Works on blocks of 64 bytes: lower-case them 16 at a
+// time, turn tabs into spaces, then copy the runs between the blanks that follow a blank.
+void append_ascii_folded(std::string& out, std::string_view ascii, bool& blank) {
+    const std::size_t start = out.size();
+    out.resize(start + ascii.size());
+    char* w = out.data() + start;
+    unsigned char pad[bytes::kBlock];
+    char lowered[bytes::kBlock];
+    for (std::size_t i = 0; i < ascii.size(); i += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(ascii, i, pad);
+        const uint64_t tabs = bytes::mask(b.p, Tabs{}) & b.valid;
+        const uint64_t blanks = (bytes::mask(b.p, Spaces{}) & b.valid) | tabs;
+        const uint64_t keep = b.valid & ~(blanks & ((blanks << 1) | (blank ? 1 : 0)));
+        bytes::lower_ascii_block(b.p, lowered);
+        for (uint64_t t = tabs; t != 0; t &= t - 1) lowered[__builtin_ctzll(t)] = ' ';
+        if (keep == ~uint64_t{0}) {  // the common case: nothing to drop
+            std::memcpy(w, lowered, bytes::kBlock);
+            w += bytes::kBlock;
+        } else {
+            for (uint64_t k = keep; k != 0;) {
+                const int from = __builtin_ctzll(k);
+                const uint64_t rest = ~k >> from;  // zero bits from 'from' on end the run
+                const int length = rest == 0 ? 64 - from : __builtin_ctzll(rest);
+                std::memcpy(w, lowered + from, static_cast<std::size_t>(length));
+                w += length;
+                k = length + from >= 64 ? 0 : k & (~uint64_t{0} << (from + length));
+            }
+        }
+        const int last = 63 - __builtin_clzll(b.valid);
+        blank = ((blanks >> last) & 1) != 0;
+    }
+    out.resize(static_cast<std::size_t>(w - out.data()));
+}
+
+// Appends text that is already folded, with blanks collapsed.
+void append_collapsed(std::string& out, std::string_view folded, bool& blank) {
+    const std::size_t start = out.size();
+    out.resize(start + folded.size());
+    char* w = collapse_blanks(folded, out.data() + start, blank, /*lower=*/false);
+    out.resize(static_cast<std::size_t>(w - out.data()));
+}
+
+// NFKC_Casefold of the whole text by ICU, then blanks collapsed: the definition fold() keeps.
+std::string fold_with_icu(std::string_view text) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkc = nfkc_casefold(status);
+    std::string out;
+    out.reserve(text.size());
+    icu::StringByteSink<std::string> sink(&out);
+    if (U_SUCCESS(status)) {
+        nfkc->normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
+                            sink, nullptr, status);
+    }
+    // The constructor checked the data; a failure here leaves the clean text to be matched.
+    if (U_FAILURE(status)) out.assign(text);
+    bool blank = false;
+    char* w = collapse_blanks(out, out.data(), blank, /*lower=*/false);
+    out.resize(static_cast<std::size_t>(w - out.data()));
+    return out;
+}
+
+// Folds one segment of non-ASCII text, which may start with one ASCII character: copied when
+// ICU finds it already normalised (most non-ASCII text: punctuation, lower-case letters of
+// any script), else normalised by ICU into scratch. False on invalid UTF-8.
+bool append_segment_folded(const icu::Normalizer2& nfkc, std::string_view segment,
+                           std::string& out, bool& blank, std::string& scratch) {
+    const auto* s = reinterpret_cast<const uint8_t*>(segment.data());
+    const auto length = static_cast<int32_t>(segment.size());
+    for (int32_t i = 0; i < length;) {
+        UChar32 c = 0;
+        U8_NEXT(s, i, length, c);
+        if (c < 0) return false;
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::StringPiece piece(segment.data(), length);
+    if (nfkc.isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {
+        append_collapsed(out, segment, blank);
+        return true;
+    }
+    status = U_ZERO_ERROR;
+    scratch.clear();
+    icu::StringByteSink<std::string> sink(&scratch);
+    nfkc.normalizeUTF8(0, piece, sink, nullptr, status);
+    if (U_FAILURE(status)) return false;
+    append_collapsed(out, scratch, blank);
+    return true;
 }
 
 }  // namespace
 
 std::string Normalizer::fold(std::string_view clean_utf8) const {
-    if (is_ascii(clean_utf8)) {
-        // NFKC is the identity on ASCII and case folding is tolower: one pass lowers and
-        // collapses blanks (what collapse_blanks does after ICU below).
-        std::string out(clean_utf8.size(), '\0');
-        char* w = out.data();
-        bool blank = false;
-        for (const char c : clean_utf8) {
-            const bool is_blank = c == ' ' || c == '\t';
-            if (is_blank && blank) continue;
-            *w++ = is_blank ? ' ' : static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 32 : 0));
-            blank = is_blank;
-        }
-        out.resize(static_cast<std::size_t>(w - out.data()));
-        return out;
-    }
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* nfkc = nfkc_casefold(status);
+    if (U_FAILURE(status) || !ascii_boundaries_) return fold_with_icu(clean_utf8);
+    // NFKC_Casefold has a boundary before every ASCII character, so the text folds piece by
+    // piece: ASCII runs here, and each non-ASCII run together with the ASCII character before
+    // it (a combining mark may attach to it) by ICU.
+    const std::string_view s = clean_utf8;
     std::string out;
-    out.reserve(clean_utf8.size());
-    icu::StringByteSink<std::string> sink(&out);
-    if (U_SUCCESS(status)) {
-        nfkc->normalizeUTF8(
-            0, icu::StringPiece(clean_utf8.data(), static_cast<int32_t>(clean_utf8.size())), sink,
-            nullptr, status);
+    out.reserve(s.size());
+    bool blank = false;
+    std::string scratch;  // ICU's output for one segment
+    std::size_t segments = 0;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const std::size_t non_ascii = bytes::find(s, i, bytes::NonAscii{});
+        if (non_ascii == s.size()) {
+            append_ascii_folded(out, s.substr(i), blank);
+            break;
+        }
+        const std::size_t segment = non_ascii > i ? non_ascii - 1 : non_ascii;
+        const std::size_t end = bytes::find_not(s, non_ascii, bytes::NonAscii{});
+        // Text of another script breaks into many short runs; one ICU call is cheaper then.
+        if (++segments > kMinSegments && segments * kBytesPerSegment > end) {
+            return fold_with_icu(clean_utf8);
+        }
+        append_ascii_folded(out, s.substr(i, segment - i), blank);
+        // Invalid UTF-8 (never in clean text) is left to ICU as a whole.
+        if (!append_segment_folded(*nfkc, s.substr(segment, end - segment), out, blank,
+                                   scratch)) {
+            return fold_with_icu(clean_utf8);
+        }
+        i = end;
     }
-    // The constructor checked the data; a failure here leaves the clean text to be matched.
-    if (U_FAILURE(status)) out.assign(clean_utf8);
-    collapse_blanks(out);
     return out;
 }
 
@@ -222,21 +328,27 @@ std::optional<std::string> Normalizer::fold_confusables(std::string_view text) c
     std::size_t copied = 0;  // text[0, copied) is in out
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
+    const std::string none;
+    std::string computed;  // the skeleton of computed_for, outside the cached range
+    UChar32 computed_for = -1;
     int32_t i = 0;
     while (i < length) {
         if (s[i] < 0x80) {
-            ++i;
+            i = static_cast<int32_t>(bytes::find(text, static_cast<std::size_t>(i), bytes::NonAscii{}));
             continue;
         }
         const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        std::string computed;
-        const std::string* skeleton = &computed;
+        const std::string* skeleton = &none;  // invalid UTF-8 has no skeleton
         if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
             skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
         } else if (c >= 0) {
-            computed = skeleton_of(text.data() + start, i - start);
+            if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
+                computed = skeleton_of(text.data() + start, i - start);
+                computed_for = c;
+            }
+            skeleton = &computed;
         }
         if (skeleton->empty()) continue;
         if (!changed) {

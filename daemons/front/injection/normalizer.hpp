@@ -57,6 +57,9 @@ class Normalizer {
     // construction so the common homoglyphs cost a table lookup instead of an ICU call.
     std::vector<std::string> bmp_skeletons_;
     std::string init_error_;
+    // NFKC_Casefold has a normalisation boundary before each ASCII character, so fold() can
+    // keep ASCII away from ICU. Unicode guarantees it; ICU's data is asked anyway.
+    bool ascii_boundaries_ = false;
 };
 
 // Removes controls, format characters, bidi controls, default-ignorables and tag characters,
