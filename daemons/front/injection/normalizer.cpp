@@ -1,6 +1,7 @@
 #include "normalizer.hpp"
 
 #include <cstring>
+#include <optional>
 
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
@@ -51,6 +52,114 @@ bool is_dropped_control(UChar32 c) {
 
 const icu::Normalizer2* nfkc_casefold(UErrorCode& status) {
     return icu::Normalizer2::getNFKCCasefoldInstance(status);
+}
+
+// Separator runs. Patterns allow at most kSeparatorBound non-word bytes between two words
+// (\W{1,8}: unbounded repeats are what makes a Hyperscan pattern set slow), so the text view
+// keeps only the first and last kSeparatorBound / 2 bytes of any longer run of non-word
+// characters (ASCII punctuation and blanks, newlines, non-ASCII symbols and emoji). "ignore
+// ~~~~...~~~ previous" still reads as two words a short gap apart, and a run's first and last
+// characters (the line break before a "### system:" header, the "===" of a fake boundary)
+// survive. (A bound of 16 was tried: it costs half as much again on inputs made of trigger words.)
+constexpr std::size_t kSeparatorBound = 8;
+
+using AsciiWord = bytes::Class<bytes::Range{'0', '9'}, bytes::Range{'a', 'z', /*either_case=*/true},
+                               bytes::only('_')>;
+
+// Whether text may hold a separator run longer than kSeparatorBound: more bytes in a row that
+// are not ASCII word characters (non-ASCII bytes count: they may be symbols). A 64-byte block
+// at a time; false for almost all prose, which then costs nothing more.
+bool may_have_long_separator_run(std::string_view text) {
+    unsigned char pad[bytes::kBlock];
+    std::size_t carry = 0;  // separator bytes at the end of the blocks before this one
+    for (std::size_t pos = 0; pos < text.size(); pos += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(text, pos, pad);
+        const uint64_t m = ~bytes::mask(b.p, AsciiWord{}) & b.valid;
+        if (m == ~uint64_t{0}) {
+            carry += bytes::kBlock;
+            if (carry > kSeparatorBound) return true;
+            continue;
+        }
+        // ~m != 0 here: a run from the blocks before ends at the first word byte.
+        if (carry + static_cast<std::size_t>(__builtin_ctzll(~m)) > kSeparatorBound) return true;
+        uint64_t run = m;  // bit i stays set while bytes i..i+k are all separators
+        for (std::size_t k = 1; k <= kSeparatorBound && run != 0; ++k) run &= m >> k;
+        if (run != 0) return true;
+        carry = static_cast<std::size_t>(__builtin_clzll(~m));  // (only the last block is partial)
+    }
+    return false;
+}
+
+// Whether the code point at s[i] (non-ASCII) is a letter or digit, i.e. part of a word; sets
+// *next to the byte after it. Invalid UTF-8 counts as a separator.
+bool non_ascii_word_char(const uint8_t* s, int32_t i, int32_t length, int32_t* next) {
+    UChar32 c = 0;
+    U8_NEXT(s, i, length, c);
+    *next = i;
+    return c >= 0 && (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || u_isdigit(c));
+}
+
+// Appends the separator run s[begin, end) to out, shortened to its first and last characters
+// when it is longer than kSeparatorBound (cuts fall on character boundaries).
+void append_separator_run(std::string& out, std::string_view s, std::size_t begin,
+                          std::size_t end) {
+    if (end - begin <= kSeparatorBound) {
+        out.append(s.substr(begin, end - begin));
+        return;
+    }
+    auto continuation = [&](std::size_t at) {
+        return (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80;
+    };
+    std::size_t head = begin + kSeparatorBound / 2;
+    while (head > begin && continuation(head)) --head;
+    std::size_t tail = end - kSeparatorBound / 2;
+    while (tail < end && continuation(tail)) ++tail;
+    out.append(s.substr(begin, head - begin));
+    out.append(s.substr(tail, end - tail));
+}
+
+// The text view with separator runs longer than kSeparatorBound shortened; nothing when there
+// are none.
+std::optional<std::string> shorten_separator_runs(std::string_view text) {
+    if (!may_have_long_separator_run(text)) return std::nullopt;
+    const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+    const auto length = static_cast<int32_t>(text.size());
+    std::string out;
+    out.reserve(text.size());
+    bool changed = false;
+    int32_t i = 0;
+    while (i < length) {
+        // A word: ASCII word bytes and non-ASCII letters or digits, copied as they are.
+        const int32_t word = i;
+        int32_t next = i;
+        while (i < length) {
+            if (s[i] < 0x80) {
+                if (!AsciiWord::contains(s[i])) break;
+                ++i;
+            } else if (non_ascii_word_char(s, i, length, &next)) {
+                i = next;
+            } else {
+                break;
+            }
+        }
+        out.append(text.substr(static_cast<std::size_t>(word), static_cast<std::size_t>(i - word)));
+        // The separator run after it.
+        const int32_t run = i;
+        while (i < length) {
+            if (s[i] < 0x80) {
+                if (AsciiWord::contains(s[i])) break;
+                ++i;
+            } else if (!non_ascii_word_char(s, i, length, &next)) {
+                i = next;
+            } else {
+                break;
+            }
+        }
+        changed |= static_cast<std::size_t>(i - run) > kSeparatorBound;
+        append_separator_run(out, text, static_cast<std::size_t>(run), static_cast<std::size_t>(i));
+    }
+    if (!changed) return std::nullopt;
+    return out;
 }
 
 }  // namespace
@@ -317,6 +426,7 @@ Normalized Normalizer::normalize(std::string_view raw) const {
     Normalized n;
     n.clean = strip_invisible(raw, &n.invisible_in_words, &n.bidi_controls, &n.tags);
     n.text = fold(n.clean);
+    if (auto shortened = shorten_separator_runs(n.text)) n.text = std::move(*shortened);
     return n;
 }
 

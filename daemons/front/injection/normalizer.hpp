@@ -6,7 +6,9 @@
 //             invalid UTF-8 replaced by U+FFFD. Case and compatibility forms are kept, so the
 //             decoders can still read base64.
 //   text      NFKC_Casefold(clean): full-width, ligatures, mathematical letters, case folded;
-//             runs of blanks collapsed to one space.
+//             runs of blanks collapsed to one space; a run of more than 8 non-word bytes
+//             (punctuation, line breaks, symbols, emoji) keeps its first and last 4 bytes, as
+//             patterns allow at most 8 between two words.
 //   skeleton  text with each non-ASCII code point whose UTS #39 skeleton is ASCII replaced by
 //             it (Cyrillic "о", Greek "ι"...). ASCII itself is left alone: its skeletons turn
 //             "m" into "rn", which would break ordinary words.
