@@ -59,7 +59,7 @@ const icu::Normalizer2* nfkc_casefold(UErrorCode& status) {
 // keeps only the first and last kSeparatorBound / 2 bytes of any longer run of non-word
 // characters (ASCII punctuation and blanks, newlines, non-ASCII symbols and emoji). "ignore
 // ~~~~...~~~ previous" still reads as two words a short gap apart, and a run's first and last
-// characters (the line break before a "### system:" header, the "===" of a fake boundary)
+// characters (the line break before a "### system:" header, the "===" of a forged boundary line)
 // survive. (A bound of 16 was tried: it costs half as much again on inputs made of trigger words.)
 constexpr std::size_t kSeparatorBound = 8;
 
