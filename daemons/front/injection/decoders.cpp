@@ -512,6 +512,10 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
 
 namespace {
 
+bool is_edge_mark(unsigned char c) {
+    return c == '!' || c == '|' || c == '+';
+}
+
 // Reads the word of letters and stand-ins that starts at t[i] as unleet() does, rewriting it
 // into out (a copy of t made on the first change). Returns the end of the word.
 std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, bool& changed) {
@@ -519,6 +523,11 @@ std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, boo
     std::size_t letters = 0;
     std::size_t leet = 0;
     std::size_t trailing = 0;  // sentence punctuation after a word is not leet ("hi!")
+    // Nor is a pipe, bang or plus before one: "<|im_start|>", "!important", "+1day".
+    std::size_t leading = 0;
+    while (i + leading < t.size() && is_edge_mark(static_cast<unsigned char>(t[i + leading]))) {
+        ++leading;
+    }
     while (j < t.size()) {
         const auto d = static_cast<unsigned char>(t[j]);
         if (is_alpha_ascii(d)) {
@@ -534,10 +543,11 @@ std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, boo
     }
     // A word with letters and stand-ins, the letters in the majority ("h4ck3r", not
     // "2024" or "$5").
-    leet -= trailing;
+    leading = std::min(leading, j - i - trailing);  // a word of marks only: counted once
+    leet -= trailing + leading;
     if (leet > 0 && letters >= 2 && letters >= leet) {
         if (!changed) out.assign(t);  // copy only once a word needs rewriting
-        for (std::size_t k = i; k < j - trailing; ++k) {
+        for (std::size_t k = i + leading; k < j - trailing; ++k) {
             const auto d = static_cast<unsigned char>(t[k]);
             if (is_leet_char(d)) out[k] = kLeet[d];
         }

@@ -122,9 +122,14 @@ std::optional<std::string> reference_unleet(std::string_view t) {
                 break;
             }
         }
-        leet -= trailing;
+        std::size_t leading = 0;
+        while (i + leading < j - trailing &&
+               (t[i + leading] == '!' || t[i + leading] == '|' || t[i + leading] == '+')) {
+            ++leading;
+        }
+        leet -= trailing + leading;
         if (leet > 0 && letters >= 2 && letters >= leet) {
-            for (std::size_t k = i; k < j - trailing; ++k) {
+            for (std::size_t k = i + leading; k < j - trailing; ++k) {
                 if (const char l = leet_of(static_cast<unsigned char>(t[k])); l != 0) out[k] = l;
             }
             changed = true;
