@@ -58,6 +58,24 @@ std::vector<Adversarial> adversarial_inputs() {
         hex_pairs.push_back(hex[rng() % 16]);
         hex_pairs.push_back(' ');
     }
+    // Trigger words in random order: every few bytes a word that starts or continues some
+    // pattern, but no phrase completes, so no pattern retires early. The words are the
+    // vocabulary of the attack classes, not any single pattern's spelling.
+    const std::vector<std::string> vocabulary = {
+        "ignore", "disregard", "forget",   "previous", "prior",   "above",    "system",
+        "mode",   "admin",     "developer", "your",    "response", "answer",  "code",
+        "following", "below",  "<",        "enter",    "activate", "secret",  "password",
+        "tell",   "me",        "what",     "is",       "the",      "all",     "of",
+        "new",    "you",       "are",      "now",      "act",      "as",      "send",
+        "to",     "email",     "in",       "please",   "add",      "include", "write",
+        "user",   "data",      "override", "root",     "sudo",     "[",       "]",
+        "|",      ":",         "\n",       "#"};
+    std::string soup;
+    while (soup.size() < kAdversarialBytes) {
+        soup += vocabulary[rng() % vocabulary.size()];
+        soup += ' ';
+    }
+    soup.resize(kAdversarialBytes);
     std::string zero_width;
     while (zero_width.size() < kAdversarialBytes) zero_width += "ig\u200bno\u202ere ";
     return {
@@ -76,6 +94,7 @@ std::vector<Adversarial> adversarial_inputs() {
         {"zero-width and bidi", zero_width},
         {"one long line of 'a'", std::string(kAdversarialBytes, 'a')},
         {"Cyrillic homoglyphs", repeat_to("іgnоrе рrеvіоus ", kAdversarialBytes)},
+        {"trigger words in random order", soup},
     };
 }
 
