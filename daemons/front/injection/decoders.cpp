@@ -523,29 +523,38 @@ std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, boo
     std::size_t letters = 0;
     std::size_t leet = 0;
     std::size_t trailing = 0;  // sentence punctuation after a word is not leet ("hi!")
-    // Nor is a pipe, bang or plus before one: "<|im_start|>", "!important", "+1day".
+    // Nor is a pipe, bang or plus before one: "<|im_start|>", "!important".
     std::size_t leading = 0;
     while (i + leading < t.size() && is_edge_mark(static_cast<unsigned char>(t[i + leading]))) {
         ++leading;
     }
+    std::size_t run = 0;      // stand-ins in a row
+    std::size_t longest = 0;  // four or more in a row are a number or a code ("+0000|a")
+    bool at = false;
     while (j < t.size()) {
         const auto d = static_cast<unsigned char>(t[j]);
         if (is_alpha_ascii(d)) {
             ++letters;
             trailing = 0;
+            run = 0;
         } else if (is_leet_char(d)) {
             ++leet;
             trailing = (d == '!' || d == '|' || d == '+' || d == '$') ? trailing + 1 : 0;
+            longest = std::max(longest, ++run);
+            at = at || d == '@';
         } else {
             break;
         }
         ++j;
     }
+    // "name@example.com": an address, its "@" is no letter.
+    const bool address =
+        at && j + 1 < t.size() && t[j] == '.' && is_alpha_ascii(static_cast<unsigned char>(t[j + 1]));
     // A word with letters and stand-ins, the letters in the majority ("h4ck3r", not
     // "2024" or "$5").
     leading = std::min(leading, j - i - trailing);  // a word of marks only: counted once
     leet -= trailing + leading;
-    if (leet > 0 && letters >= 2 && letters >= leet) {
+    if (leet > 0 && letters >= 2 && letters >= leet && longest < 4 && !address) {
         if (!changed) out.assign(t);  // copy only once a word needs rewriting
         for (std::size_t k = i + leading; k < j - trailing; ++k) {
             const auto d = static_cast<unsigned char>(t[k]);

@@ -109,18 +109,26 @@ std::optional<std::string> reference_unleet(std::string_view t) {
             ++i;
             continue;
         }
-        std::size_t j = i, letters = 0, leet = 0, trailing = 0;
+        std::size_t j = i, letters = 0, leet = 0, trailing = 0, run = 0, longest = 0;
+        bool at = false;
         for (; j < t.size(); ++j) {
             const auto d = static_cast<unsigned char>(t[j]);
             if (alpha(d)) {
                 ++letters;
                 trailing = 0;
+                run = 0;
             } else if (leet_of(d) != 0) {
                 ++leet;
                 trailing = (d == '!' || d == '|' || d == '+' || d == '$') ? trailing + 1 : 0;
+                longest = std::max(longest, ++run);
+                at = at || d == '@';
             } else {
                 break;
             }
+        }
+        if (longest >= 4 || (at && j + 1 < t.size() && t[j] == '.' && alpha(t[j + 1]))) {
+            i = j;
+            continue;
         }
         std::size_t leading = 0;
         while (i + leading < j - trailing &&
