@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <iterator>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +28,20 @@ std::string repeat_to(const std::string& unit, std::size_t bytes) {
     return s;
 }
 
+// Words that start or continue many patterns, in random order: the matcher's costliest input.
+std::string trigger_word_soup(std::size_t bytes) {
+    const char* words[] = {"ignore", "previous", "system", "mode", "your", "response", "the",
+                           "<", "secret", "send", "act", "as", "you", "are", "now", "\n"};
+    std::mt19937 rng(3);
+    std::string s;
+    while (s.size() < bytes) {
+        s += words[rng() % std::size(words)];
+        s += ' ';
+    }
+    s.resize(bytes);
+    return s;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
@@ -40,6 +56,7 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         repeat_to("1gn0r3 ", kOneMiB),
         repeat_to("\xD1\x96\xE2\x80\x8B", kOneMiB),  // homoglyph + zero width
         std::string(kOneMiB, 'a'),
+        trigger_word_soup(kOneMiB),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
