@@ -10,6 +10,7 @@
 #include <unicode/utf8.h>
 
 #include "byte_masks.hpp"
+#include "code_point_table.hpp"
 
 namespace closedpaw::injection {
 
@@ -31,23 +32,16 @@ using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n
 
 using bytes::is_ascii;
 
+// strip_invisible() looks at up to this many bytes of a printable ASCII run one by one before
+// it scans the rest a block at a time: text of another script has runs of a byte or two.
+constexpr int32_t kShortAsciiRun = 16;
+
 void append_utf8(std::string& out, UChar32 c) {
     char buf[U8_MAX_LENGTH];
     int32_t n = 0;
     UBool error = false;
     U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
     if (!error) out.append(buf, static_cast<std::size_t>(n));
-}
-
-// Characters that render as nothing (or reorder text) and so hide text from a reader or a
-// pattern: format characters, bidi controls and everything Unicode calls default-ignorable.
-bool is_invisible(UChar32 c) {
-    return u_charType(c) == U_FORMAT_CHAR || u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL) ||
-           u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
-}
-
-bool is_dropped_control(UChar32 c) {
-    return u_charType(c) == U_CONTROL_CHAR && c != '\n' && c != '\t' && c != '\r';
 }
 
 const icu::Normalizer2* nfkc_casefold(UErrorCode& status) {
@@ -92,11 +86,12 @@ bool may_have_long_separator_run(std::string_view text) {
 
 // Whether the code point at s[i] (non-ASCII) is a letter or digit, i.e. part of a word; sets
 // *next to the byte after it. Invalid UTF-8 counts as a separator.
-bool non_ascii_word_char(const uint8_t* s, int32_t i, int32_t length, int32_t* next) {
+bool non_ascii_word_char(const CodePointTable& table, const uint8_t* s, int32_t i, int32_t length,
+                         int32_t* next) {
     UChar32 c = 0;
     U8_NEXT(s, i, length, c);
     *next = i;
-    return c >= 0 && (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || u_isdigit(c));
+    return c >= 0 && (table.flags(c) & cp::kWordChar) != 0;
 }
 
 // Appends the separator run s[begin, end) to out, shortened to its first and last characters
@@ -122,6 +117,7 @@ void append_separator_run(std::string& out, std::string_view s, std::size_t begi
 // are none.
 std::optional<std::string> shorten_separator_runs(std::string_view text) {
     if (!may_have_long_separator_run(text)) return std::nullopt;
+    const CodePointTable& table = CodePointTable::get();
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
     std::string out;
@@ -136,7 +132,7 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
             if (s[i] < 0x80) {
                 if (!AsciiWord::contains(s[i])) break;
                 ++i;
-            } else if (non_ascii_word_char(s, i, length, &next)) {
+            } else if (non_ascii_word_char(table, s, i, length, &next)) {
                 i = next;
             } else {
                 break;
@@ -149,7 +145,7 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
             if (s[i] < 0x80) {
                 if (AsciiWord::contains(s[i])) break;
                 ++i;
-            } else if (!non_ascii_word_char(s, i, length, &next)) {
+            } else if (!non_ascii_word_char(table, s, i, length, &next)) {
                 i = next;
             } else {
                 break;
@@ -166,58 +162,81 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
 
 std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_words,
                             std::size_t* bidi_controls, std::string* tags) {
+    const CodePointTable& table = CodePointTable::get();
     std::string out;
     out.reserve(raw.size());
     const auto* s = reinterpret_cast<const uint8_t*>(raw.data());
     const auto length = static_cast<int32_t>(raw.size());
     bool prev_letter = false;
     std::size_t pending_invisible = 0;  // invisibles seen since the last visible character
+    // Kept characters are copied in runs: raw[kept, i) goes to out unchanged (valid UTF-8 is
+    // its own encoding) when something is dropped or replaced, and at the end.
+    int32_t kept = 0;
+    auto drop = [&](int32_t from, int32_t to) {
+        out.append(raw.data() + kept, static_cast<std::size_t>(from - kept));
+        kept = to;
+    };
     int32_t i = 0;
     auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
-        // ASCII fast path: copy a run of printable ASCII at once.
+        // ASCII fast path: a run of printable ASCII at once. Text of another script has short
+        // runs between its letters, so a few bytes are looked at one by one before the blocks.
         if (PlainAscii::contains(s[i])) {
-            const auto j = static_cast<int32_t>(bytes::find_not(raw, static_cast<std::size_t>(i), PlainAscii{}));
+            int32_t j = i + 1;
+            while (j < length && j - i < kShortAsciiRun && PlainAscii::contains(s[j])) ++j;
+            if (j - i == kShortAsciiRun) {
+                j = static_cast<int32_t>(
+                    bytes::find_not(raw, static_cast<std::size_t>(j), PlainAscii{}));
+            }
             if (pending_invisible > 0 && prev_letter && ascii_letter(s[i]) &&
                 invisible_in_words != nullptr) {
                 *invisible_in_words += pending_invisible;
             }
             pending_invisible = 0;
-            out.append(reinterpret_cast<const char*>(s + i), static_cast<std::size_t>(j - i));
             prev_letter = ascii_letter(s[j - 1]);
             i = j;
             continue;
         }
         if (s[i] < 0x80) {  // an ASCII control character: dropped
+            drop(i, i + 1);
             ++i;
             continue;
         }
+        const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        if (c < 0) c = kReplacement;
+        if (c < 0) {  // U+FFFD is visible and no letter: written out instead of the bytes
+            drop(start, i);
+            c = kReplacement;
+            append_utf8(out, c);
+        }
         if (c >= kTagFirst && c <= kTagLast) {
             if (tags != nullptr && c >= 0xE0020 && c <= 0xE007E) {
                 tags->push_back(static_cast<char>(c - kTagFirst));
             }
             ++pending_invisible;
+            drop(start, i);
             continue;
         }
-        if (is_dropped_control(c)) continue;
-        if (is_invisible(c)) {
-            if (bidi_controls != nullptr && u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL)) {
-                ++*bidi_controls;
-            }
+        const uint16_t f = table.flags(c);
+        if ((f & cp::kDroppedControl) != 0) {
+            drop(start, i);
+            continue;
+        }
+        if ((f & cp::kInvisible) != 0) {
+            if (bidi_controls != nullptr && (f & cp::kBidiControl) != 0) ++*bidi_controls;
             ++pending_invisible;
+            drop(start, i);
             continue;
         }
-        const bool letter = u_isalpha(c) != 0;
+        const bool letter = (f & cp::kLetter) != 0;
         if (letter && prev_letter && invisible_in_words != nullptr) {
             *invisible_in_words += pending_invisible;
         }
         pending_invisible = 0;
         prev_letter = letter;
-        append_utf8(out, c);
     }
+    drop(length, length);
     return out;
 }
 
