@@ -76,6 +76,8 @@ CodePointTable::CodePointTable() : flags_(kSize), folds_(kSize) {
                 if (folded.find_first_of(" \t") != std::string::npos) f |= cp::kFoldHasBlank;
             }
         }
+        constexpr uint16_t kCopied = cp::kBoundaryBefore | cp::kFoldCached | cp::kFoldsToSelf;
+        if ((f & kCopied) == kCopied && (f & cp::kFoldHasBlank) == 0) f |= cp::kCopiedByFold;
         flags_[static_cast<std::size_t>(c)] = f;
     }
 }

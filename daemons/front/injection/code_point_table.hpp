@@ -30,6 +30,8 @@ enum : uint16_t {
     kFoldCached = 1 << 7,
     kFoldsToSelf = 1 << 8,
     kFoldHasBlank = 1 << 9,
+    // kBoundaryBefore, kFoldsToSelf and no blank: a run of such code points is its own fold.
+    kCopiedByFold = 1 << 10,
 };
 }  // namespace cp
 
@@ -45,6 +47,10 @@ class CodePointTable {
     // above it.
     uint16_t flags(UChar32 c) const {
         return c >= 0 && c < kSize ? flags_[static_cast<std::size_t>(c)] : classify(c);
+    }
+    // The table's bits for c, or none above the BMP (nothing claimed, no ICU call).
+    uint16_t bmp_flags(UChar32 c) const {
+        return c >= 0 && c < kSize ? flags_[static_cast<std::size_t>(c)] : 0;
     }
     // NFKC_Casefold of c alone; only for a BMP code point with kFoldCached and not kFoldsToSelf.
     std::string_view folded(UChar32 c) const {
