@@ -272,8 +272,13 @@ Normalizer::Normalizer() {
         UBool error = false;
         U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
         if (error) continue;
-        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] = skeleton_of(buf, n);
+        const std::string skeleton = skeleton_of(buf, n);
+        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] =
+            static_cast<uint32_t>(skeleton_pool_.size()) << kSkeletonLengthBits |
+            static_cast<uint32_t>(skeleton.size());
+        skeleton_pool_ += skeleton;
     }
+    skeleton_pool_.append(kSkeletonPadding, '\0');
 }
 
 std::string Normalizer::skeleton_of(const char* utf8, int32_t length) const {
@@ -573,46 +578,74 @@ Normalized Normalizer::normalize(std::string_view raw) const {
 }
 
 std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {
-    if (spoof_ == nullptr || is_ascii(text)) return std::nullopt;
-    // Built only once a character changes; until then nothing is copied.
+    if (spoof_ == nullptr) return std::nullopt;
+    // Built only once a character changes; until then nothing is copied. Unchanged text
+    // (ASCII, code points without an ASCII skeleton) is copied in stretches.
     std::string out;
-    bool changed = false;
+    std::size_t used = 0;    // out[0, used) is written; out has room after it
     std::size_t copied = 0;  // text[0, copied) is in out
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
-    const std::string none;
     std::string computed;  // the skeleton of computed_for, outside the cached range
     UChar32 computed_for = -1;
-    int32_t i = 0;
-    while (i < length) {
-        if (s[i] < 0x80) {
-            i = static_cast<int32_t>(bytes::find(text, static_cast<std::size_t>(i), bytes::NonAscii{}));
-            continue;
-        }
-        const int32_t start = i;
-        UChar32 c = 0;
-        U8_NEXT(s, i, length, c);
-        const std::string* skeleton = &none;  // invalid UTF-8 has no skeleton
-        if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
-            skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
-        } else if (c >= 0) {
-            if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
-                computed = skeleton_of(text.data() + start, i - start);
-                computed_for = c;
+    // Every code point with a skeleton starts at a lead byte (0xC0 and up), which no other
+    // code point's bytes include, so the lead bytes of each 64-byte block are visited in
+    // order, and ASCII and continuation bytes not at all.
+    using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
+        const bytes::Block block = bytes::block_at(text, base, pad);
+        for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
+             leads &= leads - 1) {
+            const auto start = static_cast<int32_t>(base) + __builtin_ctzll(leads);
+            int32_t i = start;
+            UChar32 c = 0;
+            U8_NEXT(s, i, length, c);
+            std::string_view skeleton;  // invalid UTF-8 has none
+            bool padded = false;        // whether kSkeletonPadding bytes can be read after it
+            if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
+                const uint32_t at =
+                    bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
+                skeleton =
+                    std::string_view(skeleton_pool_)
+                        .substr(at >> kSkeletonLengthBits, at & ((1u << kSkeletonLengthBits) - 1));
+                padded = true;
+            } else if (c >= 0) {
+                if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
+                    computed = skeleton_of(text.data() + start, i - start);
+                    computed_for = c;
+                }
+                skeleton = computed;
             }
-            skeleton = &computed;
+            if (skeleton.empty()) continue;
+            // The text since the last change, then the skeleton. Both are short in text made
+            // of look-alikes, and moved kCopyChunk bytes at once (into the room kept after
+            // used) when they and what is read past them fit.
+            constexpr std::size_t kCopyChunk = kSkeletonPadding;
+            const std::size_t unchanged = static_cast<std::size_t>(start) - copied;
+            const std::size_t needed = unchanged + skeleton.size() + 2 * kCopyChunk;
+            if (out.size() - used < needed) {
+                out.resize(std::max({out.size() * 2, text.size() + kRoom, used + needed}));
+            }
+            char* w = out.data() + used;
+            if (unchanged <= kCopyChunk && copied + kCopyChunk <= text.size()) {
+                std::memcpy(w, text.data() + copied, kCopyChunk);
+            } else {
+                std::memcpy(w, text.data() + copied, unchanged);
+            }
+            w += unchanged;
+            if (padded && skeleton.size() <= kCopyChunk) {
+                std::memcpy(w, skeleton.data(), kCopyChunk);
+            } else {
+                std::memcpy(w, skeleton.data(), skeleton.size());
+            }
+            used += unchanged + skeleton.size();
+            copied = static_cast<std::size_t>(i);
         }
-        if (skeleton->empty()) continue;
-        if (!changed) {
-            out.reserve(text.size());
-            changed = true;
-        }
-        out.append(text.data() + copied, static_cast<std::size_t>(start) - copied);
-        out += *skeleton;
-        copied = static_cast<std::size_t>(i);
     }
-    if (!changed) return std::nullopt;
-    out.append(text.data() + copied, text.size() - copied);
+    if (out.empty()) return std::nullopt;
+    out.resize(used);
+    out.append(text.substr(copied));
     return out;
 }
 
