@@ -33,8 +33,8 @@ using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n
 
 using bytes::is_ascii;
 
-// strip_invisible() looks at up to this many bytes of a printable ASCII run one by one before
-// it scans the rest a block at a time: text of another script has runs of a byte or two.
+// After a non-ASCII character, strip_invisible() looks at up to this many bytes of a printable
+// ASCII run one by one before it scans the rest a block at a time.
 constexpr int32_t kShortAsciiRun = 16;
 // fold() walks code points one at a time, and folds a run of at least this many ASCII bytes a
 // block at a time.
@@ -187,11 +187,15 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
     auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
         // ASCII fast path: a run of printable ASCII at once. Text of another script has short
-        // runs between its letters, so a few bytes are looked at one by one before the blocks.
+        // runs between its letters, so after a non-ASCII character a few bytes are looked at
+        // one by one before the blocks.
         if (PlainAscii::contains(s[i])) {
             int32_t j = i + 1;
-            while (j < length && j - i < kShortAsciiRun && PlainAscii::contains(s[j])) ++j;
-            if (j - i == kShortAsciiRun) {
+            const bool after_non_ascii = i > 0 && s[i - 1] >= 0x80;
+            if (after_non_ascii) {
+                while (j < length && j - i < kShortAsciiRun && PlainAscii::contains(s[j])) ++j;
+            }
+            if (!after_non_ascii || j - i == kShortAsciiRun) {
                 j = static_cast<int32_t>(
                     bytes::find_not(raw, static_cast<std::size_t>(j), PlainAscii{}));
             }
@@ -428,8 +432,14 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
     // and after it from the table, and the rest (a letter and the combining marks after it, a
     // Hangul syllable being built of jamo, anything above the BMP) by ICU, up to the next ASCII
     // character.
-    const CodePointTable& table = CodePointTable::get();
     const std::string_view s = clean_utf8;
+    if (is_ascii(s)) {  // most text: folded a block at a time
+        std::string out(s.size(), '\0');
+        bool blank = false;
+        out.resize(static_cast<std::size_t>(write_ascii_folded(s, out.data(), blank) - out.data()));
+        return out;
+    }
+    const CodePointTable& table = CodePointTable::get();
     const auto* p = reinterpret_cast<const uint8_t*>(s.data());
     const auto length = static_cast<int32_t>(s.size());
     // Whether the code point at s[at] (not ASCII) has a boundary before it: no lookahead for
@@ -578,7 +588,7 @@ Normalized Normalizer::normalize(std::string_view raw) const {
 }
 
 std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {
-    if (spoof_ == nullptr) return std::nullopt;
+    if (spoof_ == nullptr || is_ascii(text)) return std::nullopt;
     // Built only once a character changes; until then nothing is copied. Unchanged text
     // (ASCII, code points without an ASCII skeleton) is copied in stretches.
     std::string out;
