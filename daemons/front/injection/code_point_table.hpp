@@ -35,7 +35,8 @@ enum : uint16_t {
 };
 }  // namespace cp
 
-// The cp:: bits above kFoldCached for any code point, asked of ICU (the table's definition).
+// The cp:: bits from kDroppedControl to kBoundaryAfter for any code point, asked of ICU (the
+// table's definition).
 uint16_t classify(UChar32 c);
 
 class CodePointTable {
