@@ -1,15 +1,16 @@
 #include "normalizer.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
-#include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
 #include "byte_masks.hpp"
+#include "code_point_table.hpp"
 
 namespace closedpaw::injection {
 
@@ -20,10 +21,6 @@ constexpr UChar32 kTagFirst = 0xE0000;
 constexpr UChar32 kTagLast = 0xE007F;
 constexpr UChar32 kSkeletonCacheFirst = 0x80;
 constexpr UChar32 kSkeletonCacheEnd = 0x3000;
-// fold() folds mostly-ASCII text run by run, and hands text with more than one non-ASCII run
-// per kBytesPerSegment bytes (after the first kMinSegments) to ICU whole.
-constexpr std::size_t kMinSegments = 8;
-constexpr std::size_t kBytesPerSegment = 32;
 
 // What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
 using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
@@ -31,23 +28,16 @@ using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n
 
 using bytes::is_ascii;
 
+// After a non-ASCII character, strip_invisible() looks at up to this many bytes of a printable
+// ASCII run one by one before it scans the rest a block at a time.
+constexpr int32_t kShortAsciiRun = 16;
+
 void append_utf8(std::string& out, UChar32 c) {
     char buf[U8_MAX_LENGTH];
     int32_t n = 0;
     UBool error = false;
     U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
     if (!error) out.append(buf, static_cast<std::size_t>(n));
-}
-
-// Characters that render as nothing (or reorder text) and so hide text from a reader or a
-// pattern: format characters, bidi controls and everything Unicode calls default-ignorable.
-bool is_invisible(UChar32 c) {
-    return u_charType(c) == U_FORMAT_CHAR || u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL) ||
-           u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
-}
-
-bool is_dropped_control(UChar32 c) {
-    return u_charType(c) == U_CONTROL_CHAR && c != '\n' && c != '\t' && c != '\r';
 }
 
 const icu::Normalizer2* nfkc_casefold(UErrorCode& status) {
@@ -92,11 +82,12 @@ bool may_have_long_separator_run(std::string_view text) {
 
 // Whether the code point at s[i] (non-ASCII) is a letter or digit, i.e. part of a word; sets
 // *next to the byte after it. Invalid UTF-8 counts as a separator.
-bool non_ascii_word_char(const uint8_t* s, int32_t i, int32_t length, int32_t* next) {
+bool non_ascii_word_char(const CodePointTable& table, const uint8_t* s, int32_t i, int32_t length,
+                         int32_t* next) {
     UChar32 c = 0;
     U8_NEXT(s, i, length, c);
     *next = i;
-    return c >= 0 && (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || u_isdigit(c));
+    return c >= 0 && (table.flags(c) & cp::kWordChar) != 0;
 }
 
 // Appends the separator run s[begin, end) to out, shortened to its first and last characters
@@ -122,6 +113,7 @@ void append_separator_run(std::string& out, std::string_view s, std::size_t begi
 // are none.
 std::optional<std::string> shorten_separator_runs(std::string_view text) {
     if (!may_have_long_separator_run(text)) return std::nullopt;
+    const CodePointTable& table = CodePointTable::get();
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
     std::string out;
@@ -136,7 +128,7 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
             if (s[i] < 0x80) {
                 if (!AsciiWord::contains(s[i])) break;
                 ++i;
-            } else if (non_ascii_word_char(s, i, length, &next)) {
+            } else if (non_ascii_word_char(table, s, i, length, &next)) {
                 i = next;
             } else {
                 break;
@@ -149,7 +141,7 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
             if (s[i] < 0x80) {
                 if (AsciiWord::contains(s[i])) break;
                 ++i;
-            } else if (!non_ascii_word_char(s, i, length, &next)) {
+            } else if (!non_ascii_word_char(table, s, i, length, &next)) {
                 i = next;
             } else {
                 break;
@@ -166,58 +158,85 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
 
 std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_words,
                             std::size_t* bidi_controls, std::string* tags) {
+    const CodePointTable& table = CodePointTable::get();
     std::string out;
     out.reserve(raw.size());
     const auto* s = reinterpret_cast<const uint8_t*>(raw.data());
     const auto length = static_cast<int32_t>(raw.size());
     bool prev_letter = false;
     std::size_t pending_invisible = 0;  // invisibles seen since the last visible character
+    // Kept characters are copied in runs: raw[kept, i) goes to out unchanged (valid UTF-8 is
+    // its own encoding) when something is dropped or replaced, and at the end.
+    int32_t kept = 0;
+    auto drop = [&](int32_t from, int32_t to) {
+        out.append(raw.data() + kept, static_cast<std::size_t>(from - kept));
+        kept = to;
+    };
     int32_t i = 0;
     auto ascii_letter = [](uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; };
     while (i < length) {
-        // ASCII fast path: copy a run of printable ASCII at once.
+        // ASCII fast path: a run of printable ASCII at once. Text of another script has short
+        // runs between its letters, so after a non-ASCII character a few bytes are looked at
+        // one by one before the blocks.
         if (PlainAscii::contains(s[i])) {
-            const auto j = static_cast<int32_t>(bytes::find_not(raw, static_cast<std::size_t>(i), PlainAscii{}));
+            int32_t j = i + 1;
+            const bool after_non_ascii = i > 0 && s[i - 1] >= 0x80;
+            if (after_non_ascii) {
+                while (j < length && j - i < kShortAsciiRun && PlainAscii::contains(s[j])) ++j;
+            }
+            if (!after_non_ascii || j - i == kShortAsciiRun) {
+                j = static_cast<int32_t>(
+                    bytes::find_not(raw, static_cast<std::size_t>(j), PlainAscii{}));
+            }
             if (pending_invisible > 0 && prev_letter && ascii_letter(s[i]) &&
                 invisible_in_words != nullptr) {
                 *invisible_in_words += pending_invisible;
             }
             pending_invisible = 0;
-            out.append(reinterpret_cast<const char*>(s + i), static_cast<std::size_t>(j - i));
             prev_letter = ascii_letter(s[j - 1]);
             i = j;
             continue;
         }
         if (s[i] < 0x80) {  // an ASCII control character: dropped
+            drop(i, i + 1);
             ++i;
             continue;
         }
+        const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        if (c < 0) c = kReplacement;
+        if (c < 0) {  // U+FFFD is visible and no letter: written out instead of the bytes
+            drop(start, i);
+            c = kReplacement;
+            append_utf8(out, c);
+        }
         if (c >= kTagFirst && c <= kTagLast) {
             if (tags != nullptr && c >= 0xE0020 && c <= 0xE007E) {
                 tags->push_back(static_cast<char>(c - kTagFirst));
             }
             ++pending_invisible;
+            drop(start, i);
             continue;
         }
-        if (is_dropped_control(c)) continue;
-        if (is_invisible(c)) {
-            if (bidi_controls != nullptr && u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL)) {
-                ++*bidi_controls;
-            }
+        const uint16_t f = table.flags(c);
+        if ((f & cp::kDroppedControl) != 0) {
+            drop(start, i);
+            continue;
+        }
+        if ((f & cp::kInvisible) != 0) {
+            if (bidi_controls != nullptr && (f & cp::kBidiControl) != 0) ++*bidi_controls;
             ++pending_invisible;
+            drop(start, i);
             continue;
         }
-        const bool letter = u_isalpha(c) != 0;
+        const bool letter = (f & cp::kLetter) != 0;
         if (letter && prev_letter && invisible_in_words != nullptr) {
             *invisible_in_words += pending_invisible;
         }
         pending_invisible = 0;
         prev_letter = letter;
-        append_utf8(out, c);
     }
+    drop(length, length);
     return out;
 }
 
@@ -246,8 +265,13 @@ Normalizer::Normalizer() {
         UBool error = false;
         U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
         if (error) continue;
-        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] = skeleton_of(buf, n);
+        const std::string skeleton = skeleton_of(buf, n);
+        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] =
+            static_cast<uint32_t>(skeleton_pool_.size()) << kSkeletonLengthBits |
+            static_cast<uint32_t>(skeleton.size());
+        skeleton_pool_ += skeleton;
     }
+    skeleton_pool_.append(kSkeletonPadding, '\0');
 }
 
 std::string Normalizer::skeleton_of(const char* utf8, int32_t length) const {
@@ -275,153 +299,6 @@ bool Normalizer::ok(std::string* why) const {
     return false;
 }
 
-namespace {
-
-using Spaces = bytes::Class<bytes::only(' ')>;
-using Tabs = bytes::Class<bytes::only('\t')>;
-
-// Writes piece to w with runs of spaces and tabs collapsed to one space, so patterns can spell
-// phrases with plain spaces; lower-cases 'A'..'Z' too when asked. blank says whether the output
-// so far ends in a blank, so pieces can be written one after another. Returns the new end.
-char* collapse_blanks(std::string_view piece, char* w, bool& blank, bool lower) {
-    for (const char c : piece) {
-        const bool is_blank = c == ' ' || c == '\t';
-        if (is_blank && blank) continue;
-        const bool upper = lower && c >= 'A' && c <= 'Z';
-        *w++ = is_blank ? ' ' : static_cast<char>(c + (upper ? 0x20 : 0));
-        blank = is_blank;
-    }
-    return w;
-}
-
-// Appends ASCII text as NFKC_Casefold and blank collapsing leave it: NFKC is the identity on
-// ASCII and case folding is tolower. Works on blocks of 64 bytes: lower-case them 16 at a
-// time, turn tabs into spaces, then copy the runs between the blanks that follow a blank.
-void append_ascii_folded(std::string& out, std::string_view ascii, bool& blank) {
-    const std::size_t start = out.size();
-    out.resize(start + ascii.size());
-    char* w = out.data() + start;
-    unsigned char pad[bytes::kBlock];
-    char lowered[bytes::kBlock];
-    for (std::size_t i = 0; i < ascii.size(); i += bytes::kBlock) {
-        const bytes::Block b = bytes::block_at(ascii, i, pad);
-        const uint64_t tabs = bytes::mask(b.p, Tabs{}) & b.valid;
-        const uint64_t blanks = (bytes::mask(b.p, Spaces{}) & b.valid) | tabs;
-        const uint64_t keep = b.valid & ~(blanks & ((blanks << 1) | (blank ? 1 : 0)));
-        bytes::lower_ascii_block(b.p, lowered);
-        for (uint64_t t = tabs; t != 0; t &= t - 1) lowered[__builtin_ctzll(t)] = ' ';
-        if (keep == ~uint64_t{0}) {  // the common case: nothing to drop
-            std::memcpy(w, lowered, bytes::kBlock);
-            w += bytes::kBlock;
-        } else {
-            for (uint64_t k = keep; k != 0;) {
-                const int from = __builtin_ctzll(k);
-                const uint64_t rest = ~k >> from;  // zero bits from 'from' on end the run
-                const int length = rest == 0 ? 64 - from : __builtin_ctzll(rest);
-                std::memcpy(w, lowered + from, static_cast<std::size_t>(length));
-                w += length;
-                k = length + from >= 64 ? 0 : k & (~uint64_t{0} << (from + length));
-            }
-        }
-        const int last = 63 - __builtin_clzll(b.valid);
-        blank = ((blanks >> last) & 1) != 0;
-    }
-    out.resize(static_cast<std::size_t>(w - out.data()));
-}
-
-// Appends text that is already folded, with blanks collapsed.
-void append_collapsed(std::string& out, std::string_view folded, bool& blank) {
-    const std::size_t start = out.size();
-    out.resize(start + folded.size());
-    char* w = collapse_blanks(folded, out.data() + start, blank, /*lower=*/false);
-    out.resize(static_cast<std::size_t>(w - out.data()));
-}
-
-// NFKC_Casefold of the whole text by ICU, then blanks collapsed: the definition fold() keeps.
-std::string fold_with_icu(std::string_view text) {
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* nfkc = nfkc_casefold(status);
-    std::string out;
-    out.reserve(text.size());
-    icu::StringByteSink<std::string> sink(&out);
-    if (U_SUCCESS(status)) {
-        nfkc->normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
-                            sink, nullptr, status);
-    }
-    // The constructor checked the data; a failure here leaves the clean text to be matched.
-    if (U_FAILURE(status)) out.assign(text);
-    bool blank = false;
-    char* w = collapse_blanks(out, out.data(), blank, /*lower=*/false);
-    out.resize(static_cast<std::size_t>(w - out.data()));
-    return out;
-}
-
-// Folds one segment of non-ASCII text, which may start with one ASCII character: copied when
-// ICU finds it already normalised (most non-ASCII text: punctuation, lower-case letters of
-// any script), else normalised by ICU into scratch. False on invalid UTF-8.
-bool append_segment_folded(const icu::Normalizer2& nfkc, std::string_view segment,
-                           std::string& out, bool& blank, std::string& scratch) {
-    const auto* s = reinterpret_cast<const uint8_t*>(segment.data());
-    const auto length = static_cast<int32_t>(segment.size());
-    for (int32_t i = 0; i < length;) {
-        UChar32 c = 0;
-        U8_NEXT(s, i, length, c);
-        if (c < 0) return false;
-    }
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::StringPiece piece(segment.data(), length);
-    if (nfkc.isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {
-        append_collapsed(out, segment, blank);
-        return true;
-    }
-    status = U_ZERO_ERROR;
-    scratch.clear();
-    icu::StringByteSink<std::string> sink(&scratch);
-    nfkc.normalizeUTF8(0, piece, sink, nullptr, status);
-    if (U_FAILURE(status)) return false;
-    append_collapsed(out, scratch, blank);
-    return true;
-}
-
-}  // namespace
-
-std::string Normalizer::fold(std::string_view clean_utf8) const {
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* nfkc = nfkc_casefold(status);
-    if (U_FAILURE(status) || !ascii_boundaries_) return fold_with_icu(clean_utf8);
-    // NFKC_Casefold has a boundary before every ASCII character, so the text folds piece by
-    // piece: ASCII runs here, and each non-ASCII run together with the ASCII character before
-    // it (a combining mark may attach to it) by ICU.
-    const std::string_view s = clean_utf8;
-    std::string out;
-    out.reserve(s.size());
-    bool blank = false;
-    std::string scratch;  // ICU's output for one segment
-    std::size_t segments = 0;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const std::size_t non_ascii = bytes::find(s, i, bytes::NonAscii{});
-        if (non_ascii == s.size()) {
-            append_ascii_folded(out, s.substr(i), blank);
-            break;
-        }
-        const std::size_t segment = non_ascii > i ? non_ascii - 1 : non_ascii;
-        const std::size_t end = bytes::find_not(s, non_ascii, bytes::NonAscii{});
-        // Text of another script breaks into many short runs; one ICU call is cheaper then.
-        if (++segments > kMinSegments && segments * kBytesPerSegment > end) {
-            return fold_with_icu(clean_utf8);
-        }
-        append_ascii_folded(out, s.substr(i, segment - i), blank);
-        // Invalid UTF-8 (never in clean text) is left to ICU as a whole.
-        if (!append_segment_folded(*nfkc, s.substr(segment, end - segment), out, blank,
-                                   scratch)) {
-            return fold_with_icu(clean_utf8);
-        }
-        i = end;
-    }
-    return out;
-}
-
 Normalized Normalizer::normalize(std::string_view raw) const {
     Normalized n;
     n.clean = strip_invisible(raw, &n.invisible_in_words, &n.bidi_controls, &n.tags);
@@ -432,45 +309,73 @@ Normalized Normalizer::normalize(std::string_view raw) const {
 
 std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {
     if (spoof_ == nullptr || is_ascii(text)) return std::nullopt;
-    // Built only once a character changes; until then nothing is copied.
+    // Built only once a character changes; until then nothing is copied. Unchanged text
+    // (ASCII, code points without an ASCII skeleton) is copied in stretches.
     std::string out;
-    bool changed = false;
+    std::size_t used = 0;    // out[0, used) is written; out has room after it
     std::size_t copied = 0;  // text[0, copied) is in out
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
-    const std::string none;
     std::string computed;  // the skeleton of computed_for, outside the cached range
     UChar32 computed_for = -1;
-    int32_t i = 0;
-    while (i < length) {
-        if (s[i] < 0x80) {
-            i = static_cast<int32_t>(bytes::find(text, static_cast<std::size_t>(i), bytes::NonAscii{}));
-            continue;
-        }
-        const int32_t start = i;
-        UChar32 c = 0;
-        U8_NEXT(s, i, length, c);
-        const std::string* skeleton = &none;  // invalid UTF-8 has no skeleton
-        if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
-            skeleton = &bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
-        } else if (c >= 0) {
-            if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
-                computed = skeleton_of(text.data() + start, i - start);
-                computed_for = c;
+    // Every code point with a skeleton starts at a lead byte (0xC0 and up), which no other
+    // code point's bytes include, so the lead bytes of each 64-byte block are visited in
+    // order, and ASCII and continuation bytes not at all.
+    using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
+        const bytes::Block block = bytes::block_at(text, base, pad);
+        for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
+             leads &= leads - 1) {
+            const auto start = static_cast<int32_t>(base) + __builtin_ctzll(leads);
+            int32_t i = start;
+            UChar32 c = 0;
+            U8_NEXT(s, i, length, c);
+            std::string_view skeleton;  // invalid UTF-8 has none
+            bool padded = false;        // whether kSkeletonPadding bytes can be read after it
+            if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
+                const uint32_t at =
+                    bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
+                skeleton =
+                    std::string_view(skeleton_pool_)
+                        .substr(at >> kSkeletonLengthBits, at & ((1u << kSkeletonLengthBits) - 1));
+                padded = true;
+            } else if (c >= 0) {
+                if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
+                    computed = skeleton_of(text.data() + start, i - start);
+                    computed_for = c;
+                }
+                skeleton = computed;
             }
-            skeleton = &computed;
+            if (skeleton.empty()) continue;
+            // The text since the last change, then the skeleton. Both are short in text made
+            // of look-alikes, and moved kCopyChunk bytes at once (into the room kept after
+            // used) when they and what is read past them fit.
+            constexpr std::size_t kCopyChunk = kSkeletonPadding;
+            const std::size_t unchanged = static_cast<std::size_t>(start) - copied;
+            const std::size_t needed = unchanged + skeleton.size() + 2 * kCopyChunk;
+            if (out.size() - used < needed) {
+                out.resize(std::max({out.size() * 2, text.size(), used + needed}));
+            }
+            char* w = out.data() + used;
+            if (unchanged <= kCopyChunk && copied + kCopyChunk <= text.size()) {
+                std::memcpy(w, text.data() + copied, kCopyChunk);
+            } else {
+                std::memcpy(w, text.data() + copied, unchanged);
+            }
+            w += unchanged;
+            if (padded && skeleton.size() <= kCopyChunk) {
+                std::memcpy(w, skeleton.data(), kCopyChunk);
+            } else {
+                std::memcpy(w, skeleton.data(), skeleton.size());
+            }
+            used += unchanged + skeleton.size();
+            copied = static_cast<std::size_t>(i);
         }
-        if (skeleton->empty()) continue;
-        if (!changed) {
-            out.reserve(text.size());
-            changed = true;
-        }
-        out.append(text.data() + copied, static_cast<std::size_t>(start) - copied);
-        out += *skeleton;
-        copied = static_cast<std::size_t>(i);
     }
-    if (!changed) return std::nullopt;
-    out.append(text.data() + copied, text.size() - copied);
+    if (out.empty()) return std::nullopt;
+    out.resize(used);
+    out.append(text.substr(copied));
     return out;
 }
 

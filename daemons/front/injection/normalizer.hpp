@@ -56,8 +56,14 @@ class Normalizer {
 
     USpoofChecker* spoof_ = nullptr;
     // skeleton_of() for U+0080..U+2FFF (Greek, Cyrillic, Armenian, symbols...), filled once at
-    // construction so the common homoglyphs cost a table lookup instead of an ICU call.
-    std::vector<std::string> bmp_skeletons_;
+    // construction so the common homoglyphs cost a table lookup instead of an ICU call: the
+    // skeleton of c is skeleton_pool_[offset, offset + length), where bmp_skeletons_[c - 0x80]
+    // is offset << kSkeletonLengthBits | length. The pool ends in kSkeletonPadding spare bytes,
+    // so that short skeletons can be copied in one fixed-size move.
+    static constexpr uint32_t kSkeletonLengthBits = 5;  // skeleton_of() returns under 32 bytes
+    static constexpr std::size_t kSkeletonPadding = 16;
+    std::vector<uint32_t> bmp_skeletons_;
+    std::string skeleton_pool_;
     std::string init_error_;
     // NFKC_Casefold has a normalisation boundary before each ASCII character, so fold() can
     // keep ASCII away from ICU. Unicode guarantees it; ICU's data is asked anyway.
