@@ -20,7 +20,7 @@ constexpr UChar32 kReplacement = 0xFFFD;
 constexpr UChar32 kTagFirst = 0xE0000;
 constexpr UChar32 kTagLast = 0xE007F;
 constexpr UChar32 kSkeletonCacheFirst = 0x80;
-constexpr UChar32 kSkeletonCacheEnd = 0x3000;
+constexpr UChar32 kSkeletonCacheEnd = 0x10000;  // the whole BMP: CJK and Hangul too
 
 // What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
 using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
@@ -264,7 +264,7 @@ Normalizer::Normalizer() {
         int32_t n = 0;
         UBool error = false;
         U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
-        if (error) continue;
+        if (error || U_IS_SURROGATE(c)) continue;  // never decoded from valid UTF-8
         const std::string skeleton = skeleton_of(buf, n);
         bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] =
             static_cast<uint32_t>(skeleton_pool_.size()) << kSkeletonLengthBits |

@@ -55,8 +55,9 @@ class Normalizer {
     std::string skeleton_of(const char* utf8, int32_t length) const;
 
     USpoofChecker* spoof_ = nullptr;
-    // skeleton_of() for U+0080..U+2FFF (Greek, Cyrillic, Armenian, symbols...), filled once at
-    // construction so the common homoglyphs cost a table lookup instead of an ICU call: the
+    // skeleton_of() for every BMP code point from U+0080 (Greek, Cyrillic, CJK, Hangul...),
+    // filled once at construction so a text in any script costs a table lookup per character
+    // instead of an ICU call (1 MiB of Hangul: 73 ms with calls above U+2FFF): the
     // skeleton of c is skeleton_pool_[offset, offset + length), where bmp_skeletons_[c - 0x80]
     // is offset << kSkeletonLengthBits | length. The pool ends in kSkeletonPadding spare bytes,
     // so that short skeletons can be copied in one fixed-size move.
