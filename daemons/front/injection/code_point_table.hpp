@@ -1,7 +1,8 @@
-// What the normaliser needs to know about a code point, asked of ICU once for the whole BMP
-// (U+0000..U+FFFF) instead of several ICU calls per character of every text. The table holds
-// ICU's own answers, never hand-written Unicode data; code points above the BMP are asked of
-// ICU each time (classify()), and so is anything the table does not cover.
+// What the normaliser needs to know about a code point, asked of ICU once for the BMP and the
+// SMP (U+0000..U+1FFFF: every script in use, mathematical alphanumerics, emoji) instead of
+// several ICU calls per character of every text. The table holds ICU's own answers, never
+// hand-written Unicode data; code points above it (CJK extensions, tags, private use) are asked
+// of ICU each time (classify()), and so is anything the table does not cover.
 #pragma once
 
 #include <cstdint>
@@ -41,29 +42,32 @@ uint16_t classify(UChar32 c);
 
 class CodePointTable {
   public:
-    // The table, built on first use (thread-safe; a few milliseconds, once per process).
+    // The table, built on first use (thread-safe; under 10 ms, once per process).
     static const CodePointTable& get();
 
-    // The cp:: bits of c: a table lookup in the BMP, ICU's answers (without a cached fold)
-    // above it.
+    // The cp:: bits of c: a table lookup below kSize, ICU's answers (without a cached fold)
+    // from there on.
     uint16_t flags(UChar32 c) const {
         return c >= 0 && c < kSize ? flags_[static_cast<std::size_t>(c)] : classify(c);
     }
-    // The table's bits for c, or none above the BMP (nothing claimed, no ICU call).
-    uint16_t bmp_flags(UChar32 c) const {
+    // The table's bits for c, or none from kSize on (nothing claimed, no ICU call).
+    uint16_t table_flags(UChar32 c) const {
         return c >= 0 && c < kSize ? flags_[static_cast<std::size_t>(c)] : 0;
     }
-    // NFKC_Casefold of c alone; only for a BMP code point with kFoldCached and not kFoldsToSelf.
+    // NFKC_Casefold of c alone; only for a code point with kFoldCached (so below kSize) and not
+    // kFoldsToSelf. Up to kLengthMask bytes: longer folds are not cached.
     std::string_view folded(UChar32 c) const {
         const uint32_t at = folds_[static_cast<std::size_t>(c)];
         return std::string_view(pool_).substr(at >> kLengthBits, at & kLengthMask);
     }
 
-  private:
-    static constexpr UChar32 kSize = 0x10000;
-    static constexpr uint32_t kLengthBits = 6;  // a fold is up to 18 code points: 54 bytes
+    // The table covers U+0000..kSize - 1: the BMP and the SMP.
+    static constexpr UChar32 kSize = 0x20000;
+    // A cached fold is at most this many bytes (U+FDFA folds to 18 code points: 54 bytes).
+    static constexpr uint32_t kLengthBits = 6;
     static constexpr uint32_t kLengthMask = (1u << kLengthBits) - 1;
 
+  private:
     CodePointTable();
 
     std::vector<uint16_t> flags_;

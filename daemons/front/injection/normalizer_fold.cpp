@@ -24,9 +24,11 @@ constexpr std::size_t kBytesPerSegment = 32;
 // fold() walks code points one at a time, and folds a run of at least this many ASCII bytes a
 // block at a time.
 constexpr std::size_t kLongAsciiRun = 16;
-// Room fold() keeps at its write pointer: more than one code point folds to (18 code points of
-// up to 3 bytes: U+FDFA).
+// Room fold() keeps at its write pointer: more than one code point folds to (the table caches
+// folds of up to CodePointTable::kLengthMask bytes; the longest, U+FDFA, is 18 code points of 3
+// bytes), and more than the 4 bytes of one code point.
 constexpr std::size_t kRoom = 64;
+static_assert(kRoom >= CodePointTable::kLengthMask && kRoom >= U8_MAX_LENGTH);
 
 using bytes::is_ascii;
 
@@ -152,7 +154,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
     // what is around it, so the text folds piece by piece: long ASCII runs 64 bytes at a time
     // (there is a boundary before every ASCII character), a code point with a boundary before
     // and after it from the table, and the rest (a letter and the combining marks after it, a
-    // Hangul syllable being built of jamo, anything above the BMP) by ICU, up to the next ASCII
+    // Hangul syllable being built of jamo, anything above the table) by ICU, up to the next ASCII
     // character.
     const std::string_view s = clean_utf8;
     if (is_ascii(s)) {  // most text: folded a block at a time
@@ -170,7 +172,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
         auto i = static_cast<int32_t>(at);
         UChar32 c = 0;
         U8_NEXT(p, i, length, c);
-        return c >= 0 && (table.bmp_flags(c) & cp::kBoundaryBefore) != 0;
+        return c >= 0 && (table.table_flags(c) & cp::kBoundaryBefore) != 0;
     };
     // The output is written through w, most pieces being a byte or two; out only grows (by
     // doubling), with at least kRoom bytes from w on while w <= limit, and is cut at the end.
@@ -206,7 +208,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
                     long_ascii_run = mixed_until == pos + kLongAsciiRun;
                     if (long_ascii_run) break;
                 }
-                f = table.bmp_flags(b);
+                f = table.table_flags(b);
                 const bool copied = b == ' ' ? !(pos > stretch ? p[pos - 1] == ' ' : blank)
                                              : (f & cp::kCopiedByFold) != 0;
                 if (!copied) break;
@@ -214,7 +216,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
                 auto i = static_cast<int32_t>(pos);
                 UChar32 c = 0;
                 U8_NEXT(p, i, length, c);
-                f = c < 0 ? 0 : table.bmp_flags(c);
+                f = c < 0 ? 0 : table.table_flags(c);
                 if ((f & cp::kCopiedByFold) == 0) {
                     boundary_at_stop = (f & cp::kBoundaryBefore) != 0;
                     break;
@@ -266,7 +268,7 @@ std::string Normalizer::fold(std::string_view clean_utf8) const {
             U8_NEXT(p, i, length, c);
             if (c < 0) return fold_with_icu(clean_utf8);  // invalid UTF-8 (never in clean text)
             next = static_cast<std::size_t>(i);
-            const uint16_t f = table.bmp_flags(c);
+            const uint16_t f = table.table_flags(c);
             if ((f & cp::kFoldCached) != 0 &&
                 (next == s.size() || p[next] < 0x80 || (f & cp::kBoundaryAfter) != 0 ||
                  boundary_before(next))) {

@@ -6,7 +6,7 @@
 // word, and the copy-on-change skeleton view against folding each character alone, on
 // generated texts built from the characters that matter. The per-code-point tables behind
 // strip_invisible(), fold() and the skeleton view are checked against ICU asked directly, for
-// every BMP code point and on random text.
+// every code point of the BMP and the SMP (all the code point table covers) and on random text.
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -461,21 +461,24 @@ BOOST_AUTO_TEST_CASE(skeleton_view_is_the_per_character_skeleton) {
     BOOST_TEST(n.fold_confusables("іgnоre").value() == "ignore");
 }
 
-BOOST_AUTO_TEST_CASE(every_bmp_code_point_is_normalised_as_icu_says) {
+BOOST_AUTO_TEST_CASE(every_bmp_and_smp_code_point_is_normalised_as_icu_says) {
     // Each code point alone, between ASCII letters (which fold and compose with marks), before
-    // and after combining marks, before a Hangul vowel jamo, between zero-width characters
-    // inside a word and inside a long run of separators: what the tables claim about
-    // boundaries, folds, letters and word characters is tested where it could be wrong.
+    // and after combining marks (of the BMP, and of the SMP after an SMP letter they compose
+    // with: Kaithi), before a Hangul vowel jamo, between zero-width characters inside a word and
+    // inside a long run of separators: what the tables claim about boundaries, folds, letters
+    // and word characters is tested where it could be wrong. The code point table covers
+    // U+0000..U+1FFFF; the first code points past it are checked too.
     Normalizer n;
     BOOST_TEST_REQUIRE(n.ok());
     SpoofChecker spoof;
     std::size_t mismatches = 0;
-    for (UChar32 c = 0; c < 0x10000 && mismatches < 20; ++c) {
+    for (UChar32 c = 0; c < 0x20100 && mismatches < 20; ++c) {
         const std::string u = utf8_of(c);
         for (const std::string& raw :
              {u, "a" + u + "b", "A" + u + "\u0301", "\u0301" + u + "\u0323\u0301e",
               "e" + u + "\u0308 ", "\u1100" + u + "\u1161", " \t" + u + "\u00a0 I",
-              "a\u200b" + u + "\u200db", "x....." + u + ".....y"}) {
+              "a\u200b" + u + "\u200db", "x....." + u + ".....y",
+              "\U00011099" + u + "\U000110ba"}) {
             mismatches += views_match_the_references(n, spoof.checker, raw) ? 0 : 1;
         }
     }
@@ -488,7 +491,9 @@ BOOST_AUTO_TEST_CASE(random_text_in_many_scripts_is_normalised_as_icu_says) {
     SpoofChecker spoof;
     // ASCII (cases, blanks, controls), Cyrillic and Greek look-alikes and capitals, CJK,
     // combining marks, Hangul jamo and syllables, zero-width, bidi and tag characters,
-    // compatibility forms, characters above the BMP, and invalid UTF-8.
+    // compatibility forms, characters above the BMP (mathematical letters, emoji and their
+    // modifiers, Deseret capitals, squared letters, SMP combining marks and the letters they
+    // compose with), and invalid UTF-8.
     const std::vector<std::string> pieces = {"a",
                                              "Z",
                                              "I",
@@ -545,6 +550,21 @@ BOOST_AUTO_TEST_CASE(random_text_in_many_scripts_is_normalised_as_icu_says) {
                                              "\U0001d41a",
                                              "\U0001f600",
                                              "\U0002f800",
+                                             "\U0001d400",
+                                             "\U0001d7ce",
+                                             "\U0001f3fb",
+                                             "\U0001f469\u200d\U0001f4bb",
+                                             "\U00010400",
+                                             "\U00010428",
+                                             "\U0001f130",
+                                             "\U0001f16a",
+                                             "\U0001d15e",
+                                             "\U0001d165",
+                                             "\U00011099",
+                                             "\U000110ba",
+                                             "\U00011131",
+                                             "\U00011127",
+                                             "\U0001e900",
                                              "\xff",
                                              "\xc3",
                                              "\xe2\x80",
@@ -563,9 +583,12 @@ BOOST_AUTO_TEST_CASE(random_text_in_many_scripts_is_normalised_as_icu_says) {
         std::string s;
         const std::size_t len = rng() % 24;
         for (std::size_t k = 0; k < len; ++k) {
-            switch (rng() % 4) {
+            switch (rng() % 5) {
                 case 0:
                     s += utf8_of(static_cast<UChar32>(rng() % 0x110000));
+                    break;
+                case 3:
+                    s += utf8_of(static_cast<UChar32>(0x10000 + rng() % 0x10000));
                     break;
                 case 1:
                     s += utf8_of(static_cast<UChar32>(rng() % 0x3000));
