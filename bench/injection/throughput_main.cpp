@@ -2,15 +2,18 @@
 // for 1 MiB adversarial inputs (worst case must stay linear) and the compiled pattern set's size.
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "datasets.hpp"
 #include "defender.hpp"
+#include "policy.hpp"
 
 #ifndef CLOSEDPAW_SOURCE_ROOT
 #error "CLOSEDPAW_SOURCE_ROOT must be defined by the build"
@@ -25,6 +28,9 @@ namespace {
 constexpr std::size_t kAdversarialBytes = 1 << 20;
 constexpr double kMinSeconds = 2.0;
 constexpr int kAdversarialRuns = 5;
+// The phrase sweep: every phrase is timed on this much text, the slowest again on 1 MiB.
+constexpr std::size_t kSweepBytes = 64 << 10;
+constexpr std::size_t kSweepSlowest = 5;
 
 // CPU time of this thread, in ms: unlike wall-clock time, not inflated by other load.
 double thread_cpu_ms() {
@@ -53,6 +59,64 @@ struct Adversarial {
     std::string name;
     std::string text;
 };
+
+// The literal phrases of the pattern set ("ignore", "system prompt", "what is"...): runs of
+// plain characters between regex syntax, at least two letters long. Approximate (a quantified
+// last letter is dropped, classes end a run); good enough to name the words an attacker would
+// repeat to make every pattern start and none finish.
+std::vector<std::string> pattern_phrases(const PolicyData& policy) {
+    std::vector<std::string> phrases;
+    auto keep = [&](std::string& run) {
+        while (!run.empty() && run.back() == ' ') run.pop_back();
+        std::size_t start = run.find_first_not_of(' ');
+        std::size_t letters = 0;
+        for (char c : run) letters += (c >= 'a' && c <= 'z') || (c & 0x80) != 0;
+        if (start != std::string::npos && letters >= 2) phrases.push_back(run.substr(start));
+        run.clear();
+    };
+    for (const Pattern& p : policy.patterns) {
+        const std::string& rx = p.regex;
+        std::string run;
+        for (std::size_t i = 0; i < rx.size(); ++i) {
+            const char c = rx[i];
+            if (c == '\\' && i + 1 < rx.size()) {
+                const char e = rx[++i];
+                if (e == 'x' && i + 2 < rx.size()) {
+                    run.push_back(static_cast<char>(std::stoi(rx.substr(i + 1, 2), nullptr, 16)));
+                    i += 2;
+                } else if (std::string_view("wWsSdDbB").find(e) != std::string_view::npos) {
+                    keep(run);
+                } else {
+                    run.push_back(e);
+                }
+            } else if (c == '[') {
+                keep(run);
+                while (i + 1 < rx.size() && rx[i + 1] != ']') i += rx[i + 1] == '\\' ? 2 : 1;
+                ++i;
+            } else if (c == '?' || c == '*' || c == '{') {
+                if (c == '{') {
+                    const std::size_t close = rx.find('}', i);
+                    const bool optional = rx.compare(i, 3, "{0,") == 0;
+                    i = close == std::string::npos ? rx.size() : close;
+                    if (!optional) {
+                        keep(run);
+                        continue;
+                    }
+                }
+                if (!run.empty()) run.pop_back();  // the quantified character may be absent
+                keep(run);
+            } else if (std::string_view("()|^$.+").find(c) != std::string_view::npos) {
+                keep(run);
+            } else {
+                run.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            }
+        }
+        keep(run);
+    }
+    std::sort(phrases.begin(), phrases.end());
+    phrases.erase(std::unique(phrases.begin(), phrases.end()), phrases.end());
+    return phrases;
+}
 
 std::vector<Adversarial> adversarial_inputs() {
     std::mt19937 rng(42);  // fixed seed: the same inputs every run
@@ -204,6 +268,48 @@ int main(int argc, char** argv) {
         std::printf("| %s | %.2f | %.2f | %.2f | %.0f | %s | %.2f |\n", adv.name.c_str(), best,
                     worst, best_cpu, static_cast<double>(adv.text.size()) / 1e6 / (best / 1e3),
                     flagged ? "yes" : "no", best_doubled / best);
+    }
+    // Each phrase of the pattern set repeated: the class "one trigger phrase, many times" (the
+    // worst of it is what an attacker would pick). Timed on kSweepBytes, slowest again on 1 MiB.
+    auto policy_data = load_policy(policy);
+    if (!policy_data) {
+        std::cerr << policy_data.error().message << "\n";
+        return 1;
+    }
+    const std::vector<std::string> phrases = pattern_phrases(*policy_data);
+    std::vector<std::pair<double, std::string>> sweep;
+    for (const std::string& phrase : phrases) {
+        const std::string text = repeat_utf8(phrase + " ", kSweepBytes);
+        double best = 1e9;
+        for (int r = 0; r < 2; ++r) {
+            const double cpu0 = thread_cpu_ms();
+            sink += defender->scan(text, Mode::Output).flagged;
+            best = std::min(best, thread_cpu_ms() - cpu0);
+        }
+        sweep.emplace_back(best * static_cast<double>(kAdversarialBytes) /
+                               static_cast<double>(text.size()),
+                           phrase);
+    }
+    std::sort(sweep.begin(), sweep.end());
+    const auto over = std::count_if(sweep.begin(), sweep.end(),
+                                    [](const auto& e) { return e.first > 20.0; });
+    std::printf(
+        "\nEach of the pattern set's %zu literal phrases repeated (\"phrase phrase ...\"), CPU ms "
+        "per MiB from %zu KiB: median %.1f, slowest %.1f, %zd over 20\n",
+        sweep.size(), kSweepBytes >> 10, sweep.empty() ? 0.0 : sweep[sweep.size() / 2].first,
+        sweep.empty() ? 0.0 : sweep.back().first, over);
+    std::printf("| slowest phrases, 1 MiB | best CPU ms | flagged |\n|---|---:|---|\n");
+    for (std::size_t k = 0; k < std::min(kSweepSlowest, sweep.size()); ++k) {
+        const std::string& phrase = sweep[sweep.size() - 1 - k].second;
+        const std::string text = repeat_utf8(phrase + " ", kAdversarialBytes);
+        double best = 1e9;
+        bool flagged = false;
+        for (int r = 0; r < 3; ++r) {
+            const double cpu0 = thread_cpu_ms();
+            flagged = defender->scan(text, Mode::Output).flagged;
+            best = std::min(best, thread_cpu_ms() - cpu0);
+        }
+        std::printf("| \"%s \" | %.2f | %s |\n", phrase.c_str(), best, flagged ? "yes" : "no");
     }
     std::printf(
         "\ncompiled pattern set: %zu patterns, %zu categories, %zu bytes (Hyperscan "

@@ -57,6 +57,12 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         repeat_to("\xD1\x96\xE2\x80\x8B", kOneMiB),  // homoglyph + zero width
         std::string(kOneMiB, 'a'),
         trigger_word_soup(kOneMiB),
+        // One trigger phrase many times: every repetition starts patterns that never finish
+        // (the bench sweeps all of the pattern set's phrases; these were among the slowest).
+        repeat_to("what is ", kOneMiB),
+        repeat_to("secret code ", kOneMiB),
+        repeat_to("users in your database ", kOneMiB),
+        repeat_to("your ", kOneMiB),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
