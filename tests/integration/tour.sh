@@ -4,7 +4,9 @@ set -uo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: the tour switches between users: needs root (CI runs as root)"; exit 77; }
 command -v runsc >/dev/null || { echo "SKIP: runsc is not installed"; exit 77; }
 scratch=$(mktemp -d /tmp/cptest-tour-XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
+# --one-file-system: never follow a mount a failed run may have left under the scratch dir.
+trap 'rm -rf --one-file-system "$scratch"' EXIT
 chmod 755 "$scratch"
 export CLOSEDPAW_UP_RUN=$scratch/run CLOSEDPAW_UP_STATE=$scratch/state CLOSEDPAW_BUILDDIR=$CLOSEDPAW_BUILD_ROOT
-exec "$CLOSEDPAW_SOURCE_ROOT/scripts/up" --tour
+# Not exec: the shell must outlive the tour so that the trap removes the scratch dir.
+"$CLOSEDPAW_SOURCE_ROOT/scripts/up" --tour

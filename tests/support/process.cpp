@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -261,11 +263,49 @@ std::string build_root() {
     return CLOSEDPAW_BUILD_ROOT;
 }
 
+namespace {
+
+int remove_entry(const char* path, const struct stat*, int type, struct FTW*) {
+    (type == FTW_DP ? ::rmdir(path) : ::unlink(path));
+    return 0;  // keep going: remove what can be removed
+}
+
+// Every directory make_temp_dir created, removed when the test process exits, so a test that
+// fails half-way (or forgets) leaves nothing in /tmp. Only the creating process removes them:
+// forked children that call exit() must not delete their parent's scratch space.
+// FTW_MOUNT keeps the walk on /tmp's filesystem: a mount left behind by a failed test is
+// never descended into, so its contents are safe.
+class TempDirs {
+public:
+    void add(std::string dir) {
+        std::lock_guard lock(mu_);
+        if (dirs_.empty()) owner_ = ::getpid();
+        dirs_.push_back(std::move(dir));
+    }
+    ~TempDirs() {
+        if (dirs_.empty() || ::getpid() != owner_ || std::getenv("CPTEST_KEEP_TEMP")) return;
+        for (const auto& d : dirs_) ::nftw(d.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    }
+
+private:
+    std::mutex mu_;
+    pid_t owner_ = 0;
+    std::vector<std::string> dirs_;
+};
+
+TempDirs& temp_dirs() {
+    static TempDirs dirs;
+    return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
     std::string tmpl = "/tmp/cptest-" + tag + "-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     // Other test uids must be able to reach sockets inside.
     ::chmod(tmpl.c_str(), 0755);
+    temp_dirs().add(tmpl);
     return tmpl;
 }
 

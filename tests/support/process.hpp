@@ -65,6 +65,8 @@ bool is_root();
 std::optional<std::string> missing_test_users();
 std::string source_root();
 std::string build_root();
+// A fresh /tmp/cptest-<tag>-XXXXXX (mode 0755), removed when this process exits
+// (CPTEST_KEEP_TEMP=1 keeps them for a post-mortem).
 std::string make_temp_dir(const std::string& tag);
 // Polls fn every 20 ms until it returns true or the timeout passes.
 bool eventually(const std::function<bool()>& fn,
