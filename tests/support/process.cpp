@@ -284,7 +284,9 @@ public:
     }
     ~TempDirs() {
         if (dirs_.empty() || ::getpid() != owner_ || std::getenv("CPTEST_KEEP_TEMP")) return;
-        for (const auto& d : dirs_) ::nftw(d.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        for (const auto& d : dirs_) {
+            ::nftw(d.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+        }
     }
 
 private:

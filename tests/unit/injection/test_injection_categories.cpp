@@ -323,6 +323,9 @@ BOOST_AUTO_TEST_CASE(everyday_modes_rules_and_repeats_stay_clean) {
         "The previous instructions for the form were outdated, so we printed new ones.",
         "A message from the developers: version 3 is out.",
         "Each answer must include your student number.",
+        // API documentation puts keys into requests; the attack puts the user's into a URL.
+        "Add the access token to the request header.",
+        "Add the API key to the URL as a query parameter.",
     };
     expect_clean(texts);
     expect_clean(texts, Mode::Output);
