@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -60,7 +63,63 @@ double threshold_for_fpr(const std::vector<Scored>& scored) {
 
 void usage() {
     std::cout << "Usage: closedpaw-injection-eval [--datasets DIR] [--policy DIR] [--verbose]\n"
-                 "                               [--misses SET] [--false-positives]\n";
+                 "                               [--misses SET] [--false-positives]\n"
+                 "                               [--paragraphs DIR]...\n"
+                 "--paragraphs DIR: also scan, as tool output, every paragraph (80 bytes or more)\n"
+                 "of the plain-text files under DIR (README*, NEWS*, *.txt, *.md; e.g.\n"
+                 "/usr/share/doc) and report the rate flagged. Real manuals and change logs: a\n"
+                 "benign set no pattern was written against. Not pooled (it differs by machine).\n";
+}
+
+bool is_plain_text_name(const std::string& name) {
+    auto ends = [&](const char* s) {
+        const std::string e = s;
+        return name.size() >= e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0;
+    };
+    return name.rfind("README", 0) == 0 || name.rfind("NEWS", 0) == 0 || ends(".txt") ||
+           ends(".md");
+}
+
+// Paragraphs (runs of lines between blank lines) of the plain-text files under dir, in path
+// order so that two runs on one machine scan the same texts.
+LabelledSet paragraphs_under(const std::string& dir) {
+    namespace fs = std::filesystem;
+    LabelledSet set;
+    set.name = "Paragraphs of " + dir + " (benign)";
+    set.mode = Mode::Output;
+    set.pooled = false;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(
+             dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && is_plain_text_name(it->path().filename().string()))
+            files.push_back(it->path());
+    }
+    if (ec)
+        std::fprintf(stderr, "closedpaw-injection-eval: walking %s: %s\n", dir.c_str(),
+                     ec.message().c_str());
+    std::sort(files.begin(), files.end());
+    constexpr std::size_t kMinParagraph = 80;
+    for (const fs::path& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        std::string line;
+        std::string para;
+        auto flush = [&] {
+            if (para.size() >= kMinParagraph) set.samples.push_back({para, f.string()});
+            para.clear();
+        };
+        while (std::getline(in, line)) {
+            if (line.find_first_not_of(" \t\r") == std::string::npos) {
+                flush();
+            } else {
+                para += line;
+                para += '\n';
+            }
+        }
+        flush();
+    }
+    return set;
 }
 
 }  // namespace
@@ -71,6 +130,7 @@ int main(int argc, char** argv) {
     bool verbose = false;
     bool show_fp = false;
     std::string misses_of;
+    std::vector<std::string> paragraph_dirs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--datasets" && i + 1 < argc) {
@@ -83,6 +143,8 @@ int main(int argc, char** argv) {
             misses_of = argv[++i];
         } else if (a == "--false-positives") {
             show_fp = true;
+        } else if (a == "--paragraphs" && i + 1 < argc) {
+            paragraph_dirs.push_back(argv[++i]);
         } else {
             usage();
             return a == "--help" || a == "-h" ? 0 : 2;
@@ -93,6 +155,7 @@ int main(int argc, char** argv) {
     if (!inputs) return 1;
     auto& [defender_value, sets] = *inputs;
     auto* defender = &defender_value;
+    for (const std::string& dir : paragraph_dirs) sets.push_back(paragraphs_under(dir));
 
     std::vector<Scored> scored;
     for (const LabelledSet& set : sets) {
@@ -112,9 +175,11 @@ int main(int argc, char** argv) {
         threshold);
     std::printf("|---|---|---:|---|---:|---:|---:|\n");
     for (const Scored& s : scored) {
-        std::printf("| %s | %s | %zu | %s | %.1f%% | %.1f%% | %s |\n", s.set->name.c_str(),
+        std::size_t flagged = 0;
+        for (const Verdict& v : s.verdicts) flagged += v.flagged ? 1 : 0;
+        std::printf("| %s | %s | %zu | %s | %.1f%% (%zu) | %.1f%% | %s |\n", s.set->name.c_str(),
                     mode_name(s.set->mode), s.verdicts.size(), s.set->positive ? "TPR" : "FPR",
-                    100.0 * flagged_rate(s), 100.0 * rate_at(s, threshold),
+                    100.0 * flagged_rate(s), flagged, 100.0 * rate_at(s, threshold),
                     s.set->original.c_str());
     }
     std::size_t benign_n = 0;
