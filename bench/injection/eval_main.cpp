@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,11 +38,16 @@ double rate_at(const Scored& s, double threshold) {
     return static_cast<double>(n) / static_cast<double>(s.verdicts.size());
 }
 
-double flagged_rate(const Scored& s) {
+std::size_t flagged_count(const Scored& s) {
     std::size_t n = 0;
     for (const Verdict& v : s.verdicts) n += v.flagged ? 1 : 0;
-    return s.verdicts.empty() ? 0.0
-                              : static_cast<double>(n) / static_cast<double>(s.verdicts.size());
+    return n;
+}
+
+double flagged_rate(const Scored& s) {
+    return s.verdicts.empty()
+               ? 0.0
+               : static_cast<double>(flagged_count(s)) / static_cast<double>(s.verdicts.size());
 }
 
 // The lowest score threshold at which at most kTargetFpr of the pooled benign texts flag.
@@ -175,11 +179,9 @@ int main(int argc, char** argv) {
         threshold);
     std::printf("|---|---|---:|---|---:|---:|---:|\n");
     for (const Scored& s : scored) {
-        std::size_t flagged = 0;
-        for (const Verdict& v : s.verdicts) flagged += v.flagged ? 1 : 0;
         std::printf("| %s | %s | %zu | %s | %.1f%% (%zu) | %.1f%% | %s |\n", s.set->name.c_str(),
                     mode_name(s.set->mode), s.verdicts.size(), s.set->positive ? "TPR" : "FPR",
-                    100.0 * flagged_rate(s), flagged, 100.0 * rate_at(s, threshold),
+                    100.0 * flagged_rate(s), flagged_count(s), 100.0 * rate_at(s, threshold),
                     s.set->original.c_str());
     }
     std::size_t benign_n = 0;
@@ -187,7 +189,7 @@ int main(int argc, char** argv) {
     for (const Scored& s : scored) {
         if (s.set->positive || !s.set->pooled) continue;
         benign_n += s.verdicts.size();
-        for (const Verdict& v : s.verdicts) benign_flagged += v.flagged ? 1 : 0;
+        benign_flagged += flagged_count(s);
     }
     std::printf(
         "\npooled benign (XSTest safe + MITRE-FRR + clean e-mails): %zu texts, FPR %.2f%% at the "
