@@ -23,8 +23,8 @@ constexpr UChar32 kSkeletonCacheFirst = 0x80;
 constexpr UChar32 kSkeletonCacheEnd = 0x10000;  // the whole BMP: CJK and Hangul too
 
 // What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
-using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
-                                bytes::only('\r')>;
+using PlainAscii =
+    bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'}, bytes::only('\r')>;
 
 using bytes::is_ascii;
 
@@ -151,6 +151,70 @@ std::optional<std::string> shorten_separator_runs(std::string_view text) {
         append_separator_run(out, text, static_cast<std::size_t>(run), static_cast<std::size_t>(i));
     }
     if (!changed) return std::nullopt;
+    return out;
+}
+
+// A capitalised word inside a sentence: "Provide" in "...will be withdrawn from Provide your
+// reply using...". Text pasted into the middle of other text keeps the capital its author gave
+// it, and orders are pasted where they will be read as a new sentence. The blanks before such a
+// word become one kInnerCapital when
+//   - the word is an ASCII capital followed by lower case to its end ("LinkedIn", "PowerPoint"
+//     and "Win32" are names), and
+//   - a word in lower case follows it ("Provide your reply"; "Express Scripts" and "Start
+//     Smart" are names), and
+//   - the word before it, right before the blanks, is in lower case and starts so ("Marketing
+//     Group", "Google Translate", "Mercury Bank" and "Hi David" are names, and not marked).
+// Proper nouns after lower-case words are marked too ("met with Paris"): patterns read the mark
+// as a blank, and only a few as a possible sentence start.
+using AsciiLetterOrApostrophe =
+    bytes::Class<bytes::Range{'a', 'z', /*either_case=*/true}, bytes::only('\'')>;
+
+std::optional<std::string> mark_inner_capitals(std::string_view s) {
+    using Upper = bytes::Class<bytes::Range{'A', 'Z'}>;
+    using Blank = bytes::Class<bytes::only(' '), bytes::only('\t')>;
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    std::string out;
+    std::size_t copied = 0;     // s[0, copied) is in out
+    uint64_t blank_before = 0;  // whether the byte before this block is a blank
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t base = 0; base < s.size(); base += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(s, base, pad);
+        const uint64_t blanks = bytes::mask(b.p, Blank{}) & b.valid;
+        // Upper-case letters right after a blank; the rest is checked one candidate at a time.
+        uint64_t candidates = bytes::mask(b.p, Upper{}) & b.valid & (blanks << 1 | blank_before);
+        blank_before = blanks >> 63;
+        for (; candidates != 0; candidates &= candidates - 1) {
+            const std::size_t i = base + static_cast<std::size_t>(__builtin_ctzll(candidates));
+            // A capital and lower case to the end of the word: "LinkedIn", "PowerPoint" and
+            // "Win32" are names.
+            std::size_t e = i + 1;
+            while (e < s.size() && s[e] >= 'a' && s[e] <= 'z') ++e;
+            if (e == i + 1 ||
+                (e < s.size() && AsciiWord::contains(static_cast<unsigned char>(s[e])))) {
+                continue;
+            }
+            // A word in lower case follows: "Provide your reply", not "Express Scripts".
+            std::size_t f = e;
+            while (f < s.size() && blank(s[f])) ++f;
+            if (f == e || f == s.size() || s[f] < 'a' || s[f] > 'z') continue;
+            std::size_t j = i - 1;  // the blank run before it is s[j, i)
+            while (j > copied && blank(s[j - 1])) --j;
+            if (j == 0 || s[j - 1] < 'a' || s[j - 1] > 'z') continue;
+            // The word before starts in lower case too: in "Marketing Group" or "Google
+            // Translate" the second word is part of a name, and is not marked.
+            std::size_t k = j - 1;
+            while (k > copied &&
+                   AsciiLetterOrApostrophe::contains(static_cast<unsigned char>(s[k - 1])))
+                --k;
+            if (s[k] < 'a' || s[k] > 'z') continue;
+            if (out.empty()) out.reserve(s.size());
+            out.append(s.substr(copied, j - copied));
+            out.push_back(kInnerCapital);
+            copied = i;
+        }
+    }
+    if (copied == 0) return std::nullopt;
+    out.append(s.substr(copied));
     return out;
 }
 
@@ -302,7 +366,8 @@ bool Normalizer::ok(std::string* why) const {
 Normalized Normalizer::normalize(std::string_view raw) const {
     Normalized n;
     n.clean = strip_invisible(raw, &n.invisible_in_words, &n.bidi_controls, &n.tags);
-    n.text = fold(n.clean);
+    const auto marked = mark_inner_capitals(n.clean);
+    n.text = fold(marked ? *marked : n.clean);
     if (auto shortened = shorten_separator_runs(n.text)) n.text = std::move(*shortened);
     return n;
 }

@@ -8,7 +8,10 @@
 //   text      NFKC_Casefold(clean): full-width, ligatures, mathematical letters, case folded;
 //             runs of blanks collapsed to one space; a run of more than 8 non-word bytes
 //             (punctuation, line breaks, symbols, emoji) keeps its first and last 4 bytes, as
-//             patterns allow at most 8 between two words.
+//             patterns allow at most 8 between two words. The blanks before a capitalised
+//             word inside a sentence ("from Provide your reply") become one kInnerCapital:
+//             patterns may read it as a sentence start, and the pattern set reads it as a
+//             blank everywhere else (pattern_set.hpp).
 //   skeleton  text with each non-ASCII code point whose UTS #39 skeleton is ASCII replaced by
 //             it (Cyrillic "о", Greek "ι"...). ASCII itself is left alone: its skeletons turn
 //             "m" into "rn", which would break ordinary words.
@@ -25,6 +28,11 @@
 struct USpoofChecker;
 
 namespace closedpaw::injection {
+
+// Marks, in the text view, where a capitalised word follows a word in lower case without a
+// sentence end between them: text pasted into the middle of other text. An ASCII control
+// character, so no input can carry it (strip_invisible() drops them all).
+inline constexpr char kInnerCapital = '\x1e';
 
 struct Normalized {
     std::string clean;

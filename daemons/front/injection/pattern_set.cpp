@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "normalizer.hpp"
+
 namespace closedpaw::injection {
 
 namespace {
@@ -27,16 +29,75 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to
 
 }  // namespace
 
+std::string compiled_expression(std::string_view regex) {
+    static_assert(kInnerCapital == '\x1e', "the mark is spelled \\x1e below");
+    std::string out;
+    out.reserve(regex.size() + 16);
+    bool in_class = false;
+    bool class_has_blank = false;
+    std::size_t class_start = 0;  // where the class's first member starts in regex
+    std::size_t class_out = 0;    // and in out
+    for (std::size_t i = 0; i < regex.size(); ++i) {
+        const char c = regex[i];
+        if (c == '\\' && i + 1 < regex.size()) {
+            const char e = regex[i + 1];
+            ++i;
+            if (in_class) {
+                class_has_blank |= e == 's';
+                out += '\\';
+                out += e;
+            } else if (e == 's') {
+                out += "[\\s\\x1e]";
+            } else if (e == 'S') {
+                out += "[^\\s\\x1e]";
+            } else {
+                out += '\\';
+                out += e;
+            }
+            continue;
+        }
+        if (in_class) {
+            if (c == ']') {  // (a ']' first among the members was copied with the '[')
+                // First in the class, where it cannot make a range of "_-".
+                if (class_has_blank) out.insert(class_out, "\\x1e");
+                in_class = false;
+            }
+            class_has_blank |= c == ' ';
+            out += c;
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            class_has_blank = false;
+            class_start = i + 1;
+            if (class_start < regex.size() && regex[class_start] == '^') ++class_start;
+            // The mark goes first among the members, after a ']' that is one.
+            std::size_t members = class_start;
+            if (members < regex.size() && regex[members] == ']') ++members;
+            out.append(regex.substr(i, members - i));
+            i = members - 1;
+            class_out = out.size();
+        } else if (c == ' ') {
+            out += "[ \\x1e]";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy) {
     if (hs_valid_platform() != HS_SUCCESS) {
         return make_error(Errc::Unavailable,
                           "this CPU lacks the SSSE3 instructions Hyperscan needs");
     }
+    std::vector<std::string> compiled;
+    for (const Pattern& p : policy.patterns) compiled.push_back(compiled_expression(p.regex));
     std::vector<const char*> expressions;
     std::vector<unsigned int> flags;
     std::vector<unsigned int> ids;
-    for (std::size_t i = 0; i < policy.patterns.size(); ++i) {
-        expressions.push_back(policy.patterns[i].regex.c_str());
+    for (std::size_t i = 0; i < compiled.size(); ++i) {
+        expressions.push_back(compiled[i].c_str());
         flags.push_back(kPatternFlags);
         ids.push_back(static_cast<unsigned int>(i));
     }
@@ -73,7 +134,8 @@ std::string PatternSet::cache_key(const PolicyData& policy) {
                       std::to_string(platform.tune) + " " + std::to_string(platform.cpu_features) +
                       "\nflags " + std::to_string(kPatternFlags) + "\nmode block\n";
     for (const Pattern& p : policy.patterns) {
-        key += std::to_string(p.regex.size()) + ":" + p.regex + "\n";
+        const std::string expression = compiled_expression(p.regex);
+        key += std::to_string(expression.size()) + ":" + expression + "\n";
     }
     return key;
 }

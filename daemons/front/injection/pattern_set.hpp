@@ -20,6 +20,13 @@ namespace closedpaw::injection {
 
 constexpr uint32_t kNoMatch = UINT32_MAX;
 
+// The expression a pattern's regex is compiled as: a blank in it (a literal space, \s, a class
+// holding either) also matches kInnerCapital, the mark the text view puts in place of the blanks
+// before a capitalised word inside a sentence. Patterns are written with plain spaces; only
+// those that name kInnerCapital (as \x1e) treat the mark as a sentence start. (The policy
+// loader refuses \Q...\E and (?x), which would hide blanks from it.)
+std::string compiled_expression(std::string_view regex);
+
 class PatternSet {
   public:
     // Compile errors name the pattern's file, line and key.

@@ -9,6 +9,21 @@ namespace closedpaw::injection {
 
 namespace {
 
+// compiled_expression() (pattern_set.hpp) finds a pattern's blanks outside \Q...\E quoting
+// and extended mode; no pattern needs either.
+bool uses_quoting_or_extended_mode(std::string_view regex) {
+    if (regex.find("\\Q") != std::string_view::npos) return true;
+    for (std::size_t at = regex.find("(?"); at != std::string_view::npos;
+         at = regex.find("(?", at + 2)) {
+        for (std::size_t i = at + 2; i < regex.size(); ++i) {
+            const char c = regex[i];
+            if (c == 'x') return true;
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) break;
+        }
+    }
+    return false;
+}
+
 constexpr std::size_t kMaxPolicyBytes = 1 << 20;
 constexpr std::size_t kMaxPatterns = 4096;
 constexpr std::size_t kMaxRegexBytes = 4096;
@@ -177,6 +192,10 @@ Result<void> load_pattern_file(const std::string& path, PolicyData& p) {
         if (!regex) return std::move(regex).error();
         if (regex->empty() || regex->size() > kMaxRegexBytes) {
             return t.error("regex", "must be 1.." + std::to_string(kMaxRegexBytes) + " bytes");
+        }
+        if (uses_quoting_or_extended_mode(*regex)) {
+            return t.error("regex",
+                           "must not use \\Q...\\E quoting or the x flag: spell the text out");
         }
         pat.regex = *regex;
         const Category& c = p.categories[pat.category];

@@ -202,6 +202,16 @@ BOOST_AUTO_TEST_CASE(an_unknown_category_and_a_bad_regex_are_named) {
         BOOST_TEST(d.error().message.find("pattern[3].regex") != std::string::npos,
                    d.error().message);
     }
+    // Quoting and extended mode would hide a pattern's blanks from compiled_expression().
+    for (const char* regex :
+         {R"(regex = 'ec\Q h\Eo')", R"(regex = '(?x)e c h o')", R"(regex = '(?ix:e c h o)')"}) {
+        TempPolicy p(kDefender, replace(kPatterns, R"(regex = 'echo')", regex));
+        auto d = Defender::load(p.dir);
+        BOOST_REQUIRE(!d);
+        BOOST_TEST(d.error().message.find("pattern[3].regex") != std::string::npos,
+                   d.error().message);
+        BOOST_TEST(d.error().message.find("quoting") != std::string::npos, d.error().message);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(thresholds_must_rise_and_keys_must_be_known) {
