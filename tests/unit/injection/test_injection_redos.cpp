@@ -63,6 +63,9 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         repeat_to("secret code ", kOneMiB),
         repeat_to("users in your database ", kOneMiB),
         repeat_to("your ", kOneMiB),
+        // A mark before every other word (normalizer.hpp: capitalised clauses inside a
+        // sentence), each a possible sentence start for the answer-steering patterns.
+        repeat_to("from Provide your reply with Add to your ", kOneMiB),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
