@@ -184,6 +184,7 @@ BOOST_AUTO_TEST_CASE(a_capitalised_clause_inside_a_sentence_is_marked) {
     const std::string pad(61, 'x');
     BOOST_TEST(n.normalize(pad + " Use it").text == pad + mark + "use it");
     BOOST_TEST(n.normalize("a" + pad + " Use it").text == "a" + pad + mark + "use it");
+    BOOST_TEST(n.normalize("ab" + pad + " Use it").text == "ab" + pad + mark + "use it");
 }
 
 BOOST_AUTO_TEST_CASE(sentence_starts_names_and_title_case_are_not_marked) {
