@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
 
 namespace closedpaw::injection {
 
@@ -22,6 +26,33 @@ bool uses_quoting_or_extended_mode(std::string_view regex) {
         }
     }
     return false;
+}
+
+// Views are NFKC_Casefold text, so a letter spelled otherwise in a regex never matches: the
+// Thai "คำ" is "คํา" in every view. Returns the first run of non-ASCII text that folds to
+// something else, and what it folds to; nothing when the regex is spelled as views are.
+std::optional<std::pair<std::string, std::string>> unfolded_literal(std::string_view regex) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) return std::nullopt;  // the defender's own check reports this
+    for (std::size_t i = 0; i < regex.size();) {
+        if (static_cast<unsigned char>(regex[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < regex.size() && static_cast<unsigned char>(regex[end]) >= 0x80) ++end;
+        const icu::StringPiece run(regex.data() + i, static_cast<int32_t>(end - i));
+        if (!nfkc->isNormalizedUTF8(run, status) || U_FAILURE(status)) {
+            std::string folded;
+            icu::StringByteSink<std::string> sink(&folded);
+            status = U_ZERO_ERROR;
+            nfkc->normalizeUTF8(0, run, sink, nullptr, status);
+            return std::make_pair(std::string(regex.substr(i, end - i)), folded);
+        }
+        i = end;
+    }
+    return std::nullopt;
 }
 
 constexpr std::size_t kMaxPolicyBytes = 1 << 20;
@@ -196,6 +227,12 @@ Result<void> load_pattern_file(const std::string& path, PolicyData& p) {
         if (uses_quoting_or_extended_mode(*regex)) {
             return t.error("regex",
                            "must not use \\Q...\\E quoting or the x flag: spell the text out");
+        }
+        if (auto unfolded = unfolded_literal(*regex)) {
+            return t.error("regex", "'" + unfolded->first +
+                                        "' never occurs in a view, which holds NFKC_Casefold text: "
+                                        "spell it '" +
+                                        unfolded->second + "'");
         }
         pat.regex = *regex;
         const Category& c = p.categories[pat.category];

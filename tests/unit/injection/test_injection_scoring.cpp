@@ -202,6 +202,16 @@ BOOST_AUTO_TEST_CASE(an_unknown_category_and_a_bad_regex_are_named) {
         BOOST_TEST(d.error().message.find("pattern[3].regex") != std::string::npos,
                    d.error().message);
     }
+    // Views hold NFKC_Casefold text: a literal spelled otherwise could never match.
+    for (const char* regex : {"regex = '\u0E04\u0E33'", "regex = 'x\u03A9'"}) {
+        TempPolicy p(kDefender, replace(kPatterns, R"(regex = 'echo')", regex));
+        auto d = Defender::load(p.dir);
+        BOOST_REQUIRE(!d);
+        BOOST_TEST(d.error().message.find("pattern[3].regex") != std::string::npos,
+                   d.error().message);
+        BOOST_TEST(d.error().message.find("NFKC_Casefold") != std::string::npos,
+                   d.error().message);
+    }
     // Quoting and extended mode would hide a pattern's blanks from compiled_expression().
     for (const char* regex :
          {R"(regex = 'ec\Q h\Eo')", R"(regex = '(?x)e c h o')", R"(regex = '(?ix:e c h o)')"}) {
