@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -68,11 +70,14 @@ double threshold_for_fpr(const std::vector<Scored>& scored) {
 void usage() {
     std::cout << "Usage: closedpaw-injection-eval [--datasets DIR] [--policy DIR] [--verbose]\n"
                  "                               [--misses SET] [--false-positives]\n"
-                 "                               [--paragraphs DIR]...\n"
+                 "                               [--paragraphs DIR]... [--messages DIR]...\n"
                  "--paragraphs DIR: also scan, as tool output, every paragraph (80 bytes or more)\n"
                  "of the plain-text files under DIR (README*, NEWS*, *.txt, *.md; e.g.\n"
                  "/usr/share/doc) and report the rate flagged. Real manuals and change logs: a\n"
-                 "benign set no pattern was written against. Not pooled (it differs by machine).\n";
+                 "benign set no pattern was written against. Not pooled (it differs by machine).\n"
+                 "--messages DIR: also scan, as tool output, every translated message (20 bytes\n"
+                 "or more) of the gettext catalogues (*.mo) under DIR (e.g. /usr/share/locale):\n"
+                 "program output in a hundred languages. Not pooled either.\n";
 }
 
 bool is_plain_text_name(const std::string& name) {
@@ -126,6 +131,68 @@ LabelledSet paragraphs_under(const std::string& dir) {
     return set;
 }
 
+// The translations in one GNU gettext catalogue (.mo): a header (magic, revision, count, the
+// offsets of the original and translated string tables), then tables of (length, offset).
+// Plural forms are separated by NUL bytes. A malformed file yields what was read before the
+// fault.
+void read_catalogue(const std::filesystem::path& file, LabelledSet& set) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto u32 = [&](std::size_t at, bool swap, uint32_t* out) {
+        if (at > data.size() || data.size() - at < 4) return false;
+        uint32_t v = 0;
+        std::memcpy(&v, data.data() + at, 4);
+        *out = swap ? __builtin_bswap32(v) : v;
+        return true;
+    };
+    uint32_t magic = 0;
+    if (!u32(0, false, &magic)) return;
+    const bool swap = magic == 0xde120495u;
+    if (!swap && magic != 0x950412deu) return;
+    uint32_t count = 0;
+    uint32_t translations = 0;
+    if (!u32(8, swap, &count) || !u32(16, swap, &translations)) return;
+    constexpr std::size_t kMinMessage = 20;
+    for (uint32_t i = 0; i < count; ++i) {
+        uint32_t length = 0;
+        uint32_t offset = 0;
+        const std::size_t entry = translations + std::size_t{8} * i;
+        if (!u32(entry, swap, &length) || !u32(entry + 4, swap, &offset)) return;
+        if (offset > data.size() || data.size() - offset < length) return;
+        std::string_view text(data.data() + offset, length);
+        while (!text.empty()) {
+            const std::size_t nul = text.find('\0');
+            const std::string_view form = text.substr(0, nul);
+            if (form.size() >= kMinMessage)
+                set.samples.push_back({std::string(form), file.string()});
+            if (nul == std::string_view::npos) break;
+            text.remove_prefix(nul + 1);
+        }
+    }
+}
+
+// Every translated message of the catalogues under dir, in path order.
+LabelledSet messages_under(const std::string& dir) {
+    namespace fs = std::filesystem;
+    LabelledSet set;
+    set.name = "Translated messages under " + dir + " (benign)";
+    set.mode = Mode::Output;
+    set.pooled = false;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(
+             dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && it->path().extension() == ".mo") files.push_back(it->path());
+    }
+    if (ec)
+        std::fprintf(stderr, "closedpaw-injection-eval: walking %s: %s\n", dir.c_str(),
+                     ec.message().c_str());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) read_catalogue(f, set);
+    return set;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +202,7 @@ int main(int argc, char** argv) {
     bool show_fp = false;
     std::string misses_of;
     std::vector<std::string> paragraph_dirs;
+    std::vector<std::string> message_dirs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--datasets" && i + 1 < argc) {
@@ -149,6 +217,8 @@ int main(int argc, char** argv) {
             show_fp = true;
         } else if (a == "--paragraphs" && i + 1 < argc) {
             paragraph_dirs.push_back(argv[++i]);
+        } else if (a == "--messages" && i + 1 < argc) {
+            message_dirs.push_back(argv[++i]);
         } else {
             usage();
             return a == "--help" || a == "-h" ? 0 : 2;
@@ -160,6 +230,7 @@ int main(int argc, char** argv) {
     auto& [defender_value, sets] = *inputs;
     auto* defender = &defender_value;
     for (const std::string& dir : paragraph_dirs) sets.push_back(paragraphs_under(dir));
+    for (const std::string& dir : message_dirs) sets.push_back(messages_under(dir));
 
     std::vector<Scored> scored;
     for (const LabelledSet& set : sets) {
