@@ -89,26 +89,34 @@ bool is_plain_text_name(const std::string& name) {
            ends(".md");
 }
 
-// Paragraphs (runs of lines between blank lines) of the plain-text files under dir, in path
-// order so that two runs on one machine scan the same texts.
+// The regular files under dir that wanted() accepts, in path order, so that two runs on one
+// machine scan the same texts.
+template <typename Wanted>
+std::vector<std::filesystem::path> files_under(const std::string& dir, Wanted wanted) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(
+             dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && wanted(it->path())) files.push_back(it->path());
+    }
+    if (ec)
+        std::fprintf(stderr, "closedpaw-injection-eval: walking %s: %s\n", dir.c_str(),
+                     ec.message().c_str());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// Paragraphs (runs of lines between blank lines) of the plain-text files under dir.
 LabelledSet paragraphs_under(const std::string& dir) {
     namespace fs = std::filesystem;
     LabelledSet set;
     set.name = "Paragraphs of " + dir + " (benign)";
     set.mode = Mode::Output;
     set.pooled = false;
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(
-             dir, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && is_plain_text_name(it->path().filename().string()))
-            files.push_back(it->path());
-    }
-    if (ec)
-        std::fprintf(stderr, "closedpaw-injection-eval: walking %s: %s\n", dir.c_str(),
-                     ec.message().c_str());
-    std::sort(files.begin(), files.end());
+    const std::vector<fs::path> files = files_under(
+        dir, [](const fs::path& f) { return is_plain_text_name(f.filename().string()); });
     constexpr std::size_t kMinParagraph = 80;
     for (const fs::path& f : files) {
         std::ifstream in(f, std::ios::binary);
@@ -171,24 +179,15 @@ void read_catalogue(const std::filesystem::path& file, LabelledSet& set) {
     }
 }
 
-// Every translated message of the catalogues under dir, in path order.
+// Every translated message of the catalogues under dir.
 LabelledSet messages_under(const std::string& dir) {
     namespace fs = std::filesystem;
     LabelledSet set;
     set.name = "Translated messages under " + dir + " (benign)";
     set.mode = Mode::Output;
     set.pooled = false;
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(
-             dir, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && it->path().extension() == ".mo") files.push_back(it->path());
-    }
-    if (ec)
-        std::fprintf(stderr, "closedpaw-injection-eval: walking %s: %s\n", dir.c_str(),
-                     ec.message().c_str());
-    std::sort(files.begin(), files.end());
+    const std::vector<fs::path> files =
+        files_under(dir, [](const fs::path& f) { return f.extension() == ".mo"; });
     for (const fs::path& f : files) read_catalogue(f, set);
     return set;
 }

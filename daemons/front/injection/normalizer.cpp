@@ -23,8 +23,8 @@ constexpr UChar32 kSkeletonCacheFirst = 0x80;
 constexpr UChar32 kSkeletonCacheEnd = 0x10000;  // the whole BMP: CJK and Hangul too
 
 // What strip_invisible() copies unchanged: printable ASCII, tab and line ends.
-using PlainAscii =
-    bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'}, bytes::only('\r')>;
+using PlainAscii = bytes::Class<bytes::Range{0x20, 0x7E}, bytes::Range{'\t', '\n'},
+                                bytes::only('\r')>;
 
 using bytes::is_ascii;
 

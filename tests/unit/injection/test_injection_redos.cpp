@@ -30,8 +30,8 @@ std::string repeat_to(const std::string& unit, std::size_t bytes) {
 
 // Words that start or continue many patterns, in random order: the matcher's costliest input.
 std::string trigger_word_soup(std::size_t bytes) {
-    const char* words[] = {"ignore", "previous", "system", "mode", "your", "response", "the", "<",
-                           "secret", "send",     "act",    "as",   "you",  "are",      "now", "\n"};
+    const char* words[] = {"ignore", "previous", "system", "mode", "your", "response", "the",
+                           "<", "secret", "send", "act", "as", "you", "are", "now", "\n"};
     std::mt19937 rng(3);
     std::string s;
     while (s.size() < bytes) {
