@@ -111,10 +111,8 @@ std::vector<std::filesystem::path> files_under(const std::string& dir, Wanted wa
 // Paragraphs (runs of lines between blank lines) of the plain-text files under dir.
 LabelledSet paragraphs_under(const std::string& dir) {
     namespace fs = std::filesystem;
-    LabelledSet set;
-    set.name = "Paragraphs of " + dir + " (benign)";
-    set.mode = Mode::Output;
-    set.pooled = false;
+    LabelledSet set{
+        "Paragraphs of " + dir + " (benign)", false, Mode::Output, "", /*pooled=*/false, {}};
     const std::vector<fs::path> files = files_under(
         dir, [](const fs::path& f) { return is_plain_text_name(f.filename().string()); });
     constexpr std::size_t kMinParagraph = 80;
@@ -182,10 +180,12 @@ void read_catalogue(const std::filesystem::path& file, LabelledSet& set) {
 // Every translated message of the catalogues under dir.
 LabelledSet messages_under(const std::string& dir) {
     namespace fs = std::filesystem;
-    LabelledSet set;
-    set.name = "Translated messages under " + dir + " (benign)";
-    set.mode = Mode::Output;
-    set.pooled = false;
+    LabelledSet set{"Translated messages under " + dir + " (benign)",
+                    false,
+                    Mode::Output,
+                    "",
+                    /*pooled=*/false,
+                    {}};
     const std::vector<fs::path> files =
         files_under(dir, [](const fs::path& f) { return f.extension() == ".mo"; });
     for (const fs::path& f : files) read_catalogue(f, set);
