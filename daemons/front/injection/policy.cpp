@@ -19,6 +19,9 @@ bool uses_quoting_or_extended_mode(std::string_view regex) {
     if (regex.find("\\Q") != std::string_view::npos) return true;
     for (std::size_t at = regex.find("(?"); at != std::string_view::npos;
          at = regex.find("(?", at + 2)) {
+        std::size_t backslashes = 0;  // "\\(?x" is an optional '(' and an x
+        while (backslashes < at && regex[at - 1 - backslashes] == '\\') ++backslashes;
+        if (backslashes % 2 == 1) continue;
         for (std::size_t i = at + 2; i < regex.size(); ++i) {
             const char c = regex[i];
             if (c == 'x') return true;

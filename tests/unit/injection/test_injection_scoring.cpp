@@ -209,8 +209,13 @@ BOOST_AUTO_TEST_CASE(an_unknown_category_and_a_bad_regex_are_named) {
         BOOST_REQUIRE(!d);
         BOOST_TEST(d.error().message.find("pattern[3].regex") != std::string::npos,
                    d.error().message);
-        BOOST_TEST(d.error().message.find("NFKC_Casefold") != std::string::npos,
-                   d.error().message);
+        BOOST_TEST(d.error().message.find("NFKC_Casefold") != std::string::npos, d.error().message);
+    }
+    // An escaped '(' before "?x" is a literal, not a flag group.
+    {
+        TempPolicy p(kDefender, replace(kPatterns, R"(regex = 'echo')", R"(regex = 'e\(?xcho')"));
+        auto d = Defender::load(p.dir);
+        BOOST_TEST(static_cast<bool>(d), (d ? "" : d.error().message));
     }
     // Quoting and extended mode would hide a pattern's blanks from compiled_expression().
     for (const char* regex :
