@@ -16,6 +16,9 @@ constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
 constexpr std::size_t kMinBinaryBytes = 4;
 constexpr std::size_t kMinPercentEscapes = 3;
 constexpr std::size_t kMinSpacedLetters = 4;
+// A longer run of letters, digits, stand-ins and the marks that join encodings (base64, hex,
+// a key, a hash) is no word, so no leetspeak: "1nstruct10n5" is 12.
+constexpr std::size_t kMaxLeetToken = 40;
 constexpr int kDecodeRounds = 2;
 
 constexpr std::array<int8_t, 256> make_base64_table() {
@@ -36,11 +39,20 @@ inline int base64_value(unsigned char c) {
     return kBase64[c];
 }
 
-int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+constexpr std::array<int8_t, 256> make_hex_table() {
+    std::array<int8_t, 256> t{};
+    for (auto& v : t) v = -1;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) {
+        t[static_cast<std::size_t>(c)] = static_cast<int8_t>(c - 'a' + 10);
+        t[static_cast<std::size_t>(c - 'a' + 'A')] = static_cast<int8_t>(c - 'a' + 10);
+    }
+    return t;
+}
+constexpr std::array<int8_t, 256> kHex = make_hex_table();
+
+inline int hex_value(unsigned char c) {
+    return kHex[c];
 }
 
 bool is_alpha_ascii(unsigned char c) {
@@ -70,6 +82,28 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     }
     return n;
 }
+
+// Where valid UTF-8 in bytes, read from `from` (a sequence start), stops: bytes.size() when
+// all of it is valid; no more than three bytes before the end when the rest is only an
+// incomplete sequence, which more bytes could complete.
+std::size_t valid_utf8_end(std::string_view bytes, std::size_t from) {
+    std::size_t i = from;
+    while (i < bytes.size()) {
+        const std::size_t n = utf8_sequence(bytes, i);
+        if (n == 0) return i;
+        i += n;
+    }
+    return i;
+}
+
+// Decoded bytes that break UTF-8 before their last three are no text, whatever follows.
+bool broken_utf8(std::string_view bytes, std::size_t valid_end) {
+    return valid_end + 3 < bytes.size();
+}
+
+// A long encoded run is judged by its first bytes before the rest is decoded: random bytes,
+// keys and compressed data break UTF-8 almost at once.
+constexpr std::size_t kHeadBytes = 192;
 
 // Decoded bytes count as text when they are valid UTF-8, nearly all printable, and at least
 // a third of them letters: random bytes, hashes and keys fail this.
@@ -244,6 +278,9 @@ class Scanner {
     // long enough is consumed whether or not it decodes to text, so no byte is re-read.
     bool try_hex(std::size_t i, std::size_t* next) {
         std::string bytes;
+        std::size_t count = 0;      // pairs read
+        std::size_t valid = 0;      // bytes[0, valid) is checked UTF-8
+        bool binary = false;        // no text: the rest of the run is read, not kept
         std::size_t j = i;
         std::size_t last_end = i;
         while (j < s_.size()) {
@@ -256,19 +293,26 @@ class Scanner {
             const int hi = hex_value(static_cast<unsigned char>(s_[k]));
             const int lo = hex_value(static_cast<unsigned char>(s_[k + 1]));
             if (hi < 0 || lo < 0) break;
-            bytes.push_back(static_cast<char>(hi * 16 + lo));
+            ++count;
+            if (!binary) {
+                bytes.push_back(static_cast<char>(hi * 16 + lo));
+                if (bytes.size() >= valid + kHeadBytes) {
+                    valid = valid_utf8_end(bytes, valid);
+                    binary = broken_utf8(bytes, valid);
+                }
+            }
             k += 2;
             last_end = k;
             if (k < s_.size() && (s_[k] == ' ' || s_[k] == ':' || s_[k] == ',')) ++k;
             j = k;
         }
-        if (bytes.size() < kMinHexBytes) return false;
+        if (count < kMinHexBytes) return false;
         *next = last_end;
         // Ended inside a longer alphanumeric token: a word or base64, not hex.
         const bool inside_token =
             last_end < s_.size() && base64_value(static_cast<unsigned char>(s_[last_end])) >= 0;
-        if (!inside_token) emit(bytes);
-        return !inside_token || bytes.size() > kMinBase64Run;
+        if (!inside_token && !binary) emit(bytes);
+        return !inside_token || count > kMinBase64Run;
     }
 
     bool try_base64(std::size_t i, std::size_t* next) {
@@ -297,8 +341,12 @@ class Scanner {
             *next = j;
             return true;
         }
-        emit(decode_base64(s_.substr(i, run)));
         *next = j;
+        const std::string_view body = s_.substr(i, run);
+        // kHeadBytes decoded from the first characters (a multiple of four: the same bytes
+        // the whole decoding starts with).
+        const std::string head = decode_base64(body.substr(0, kHeadBytes / 3 * 4));
+        if (!broken_utf8(head, valid_utf8_end(head, 0))) emit(decode_base64(body));
         return true;
     }
 
@@ -377,18 +425,23 @@ std::string decode_embedded(std::string_view clean) {
 
 namespace {
 
-// The detector proper: one character at a time, skipping words of two or more letters.
-bool has_spaced_run_bytewise(std::string_view t) {
+// The detector proper: one character at a time, skipping words of two or more letters, over
+// t[from, to] (t[to] included; the bytes either side are read as context).
+bool has_spaced_run_bytewise(std::string_view t, std::size_t from, std::size_t to) {
     std::size_t run = 0;
     std::size_t gap = 0;
-    bool prev_alnum = false;
-    for (std::size_t i = 0; i < t.size(); ++i) {
+    bool prev_alnum = from > 0 && is_alnum_ascii(static_cast<unsigned char>(t[from - 1]));
+    for (std::size_t i = from; i <= to && i < t.size(); ++i) {
         const auto c = static_cast<unsigned char>(t[i]);
         const bool alpha = is_alpha_ascii(c);
         if (alpha && i + 1 < t.size() && is_alpha_ascii(static_cast<unsigned char>(t[i + 1]))) {
             // A word of two or more letters: no letter of its alphanumeric run is single, and
-            // each resets the run, so the whole run is skipped at once.
-            while (i + 1 < t.size() && is_alnum_ascii(static_cast<unsigned char>(t[i + 1]))) ++i;
+            // each resets the run, so the whole run is skipped at once (up to `to`: no further,
+            // or each of many close calls would walk the same long run).
+            while (i < to && i + 1 < t.size() &&
+                   is_alnum_ascii(static_cast<unsigned char>(t[i + 1]))) {
+                ++i;
+            }
             run = 0;
             gap = 0;
             prev_alnum = true;
@@ -431,9 +484,11 @@ uint64_t isolated_letters(std::string_view t, std::size_t pos, const bytes::Bloc
 // True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
 // separators: the only case join_spaced_letters rewrites. No allocation.
 //
-// Such a run puts four isolated letters within 13 bytes (gaps of at most 3). Ordinary text
-// has few isolated letters ("a", "I"), rarely that close, so the byte-wise detector only runs
-// on text where a block mask finds four of them close together.
+// Such a run puts four isolated letters within 13 bytes (gaps of at most 3), with only
+// separators between them, so they are four isolated letters in a row. Ordinary text has few
+// isolated letters ("a", "I"), rarely that close, so the byte-wise detector only runs where a
+// block mask finds four of them close together, and only over those 13 bytes: started at a
+// run's first letter it finds the run, and started earlier it could only count further.
 bool has_spaced_run(std::string_view t) {
     static_assert(kMinSpacedLetters == 4, "the quick test keeps the last three letters");
     constexpr std::size_t kMaxSpan = (kMinSpacedLetters - 1) * 4;  // first to last letter
@@ -444,7 +499,10 @@ bool has_spaced_run(std::string_view t) {
         const bytes::Block b = bytes::block_at(t, pos, pad);
         for (uint64_t m = isolated_letters(t, pos, b); m != 0; m &= m - 1) {
             const std::size_t p = pos + static_cast<std::size_t>(__builtin_ctzll(m));
-            if (seen >= 3 && p - recent[0] <= kMaxSpan) return has_spaced_run_bytewise(t);
+            if (seen >= 3 && p - recent[0] <= kMaxSpan &&
+                has_spaced_run_bytewise(t, recent[0], p)) {
+                return true;
+            }
             recent[0] = recent[1];
             recent[1] = recent[2];
             recent[2] = p;
@@ -469,11 +527,24 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
         const bool right_ok = p + 1 == t.size() || is_sep(t[p + 1]) || t[p + 1] == '\n';
         return left_ok && right_ok;
     };
-    while (i < t.size()) {
-        if (!single_letter_at(i)) {
-            out.push_back(t[i++]);
-            continue;
+    unsigned char pad[bytes::kBlock];
+    // The next isolated letter (no letter either side) from p on, a block at a time: single
+    // letters are among them, and the bytes before one are copied as they are.
+    auto next_isolated = [&](std::size_t p) {
+        for (; p < t.size(); p += bytes::kBlock) {
+            const bytes::Block b = bytes::block_at(t, p, pad);
+            if (const uint64_t m = isolated_letters(t, p, b); m != 0) {
+                return p + static_cast<std::size_t>(__builtin_ctzll(m));
+            }
         }
+        return t.size();
+    };
+    while (i < t.size()) {
+        std::size_t next = next_isolated(i);
+        while (next < t.size() && !single_letter_at(next)) next = next_isolated(next + 1);
+        out.append(t.substr(i, next - i));
+        i = next;
+        if (i == t.size()) break;
         // Collect a run: letter (sep{1,3} letter)*; the narrowest gap is the letter gap.
         std::string joined(1, t[i]);
         std::size_t j = i + 1;
@@ -569,6 +640,35 @@ bool is_word_char(unsigned char c) {
     return is_alpha_ascii(c) || is_leet_char(c);
 }
 
+constexpr std::array<bool, 256> make_token_table() {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 128; ++c) {
+        const auto u = static_cast<unsigned char>(c);
+        t[u] = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+               kLeet[u] != 0 || u == '/' || u == '-' || u == '_' || u == '=';
+    }
+    return t;
+}
+constexpr std::array<bool, 256> kTokenChar = make_token_table();
+
+bool is_token_char(unsigned char c) {
+    return kTokenChar[c];
+}
+
+// If the word starting at t[start] lies in a token longer than kMaxLeetToken, the end of that
+// token; otherwise 0. The token is not looked for before done (the end of what unleet() has
+// read, never inside a long token).
+std::size_t long_token_end(std::string_view t, std::size_t start, std::size_t done) {
+    auto token = [&](std::size_t k) { return is_token_char(static_cast<unsigned char>(t[k])); };
+    std::size_t a = start;
+    while (a > done && start - a <= kMaxLeetToken && token(a - 1)) --a;
+    std::size_t b = start;
+    while (b < t.size() && b - a <= kMaxLeetToken && token(b)) ++b;
+    if (b - a <= kMaxLeetToken) return 0;
+    while (b < t.size() && token(b)) ++b;
+    return b;
+}
+
 }  // namespace
 
 // Only a word holding both a letter and a stand-in can change, and in such a word some
@@ -584,6 +684,10 @@ std::optional<std::string> unleet(std::string_view t) {
     std::size_t done = 0;  // words before this have been read
     unsigned char pad[bytes::kBlock];
     for (std::size_t pos = 0; pos < t.size(); pos += bytes::kBlock) {
+        if (done >= pos + bytes::kBlock) {  // inside a long token already read: jump past it
+            pos += (done - pos) / bytes::kBlock * bytes::kBlock - bytes::kBlock;
+            continue;
+        }
         const bytes::Block b = bytes::block_at(t, pos, pad);
         const uint64_t leet =
             ((bytes::mask(b.p, Digits{}) & ~bytes::mask(b.p, NotLeetDigits{})) |
@@ -605,6 +709,10 @@ std::optional<std::string> unleet(std::string_view t) {
             if (start < done) continue;
             while (start > done && is_word_char(static_cast<unsigned char>(t[start - 1]))) {
                 --start;
+            }
+            if (const std::size_t end = long_token_end(t, start, done); end != 0) {
+                done = end;  // base64, hex, a key: skipped whole
+                continue;
             }
             done = unleet_word(t, start, out, changed);
         }

@@ -106,12 +106,24 @@ std::optional<std::string> reference_unleet(std::string_view t) {
             default: return 0;
         }
     };
+    // Runs of more than 40 letters, digits, stand-ins and / - _ = (base64, hex) hold no word.
+    std::vector<bool> in_long_token(t.size(), false);
+    auto token = [&](unsigned char c) {
+        return alpha(c) || (c >= '0' && c <= '9') || leet_of(c) != 0 || c == '/' || c == '-' ||
+               c == '_' || c == '=';
+    };
+    for (std::size_t a = 0; a < t.size();) {
+        std::size_t b = a;
+        while (b < t.size() && token(static_cast<unsigned char>(t[b]))) ++b;
+        if (b - a > 40) std::fill(in_long_token.begin() + a, in_long_token.begin() + b, true);
+        a = b > a ? b : a + 1;
+    }
     std::string out(t);
     bool changed = false;
     std::size_t i = 0;
     while (i < t.size()) {
         const auto c = static_cast<unsigned char>(t[i]);
-        if (!alpha(c) && leet_of(c) == 0) {
+        if ((!alpha(c) && leet_of(c) == 0) || in_long_token[i]) {
             ++i;
             continue;
         }
@@ -400,7 +412,8 @@ BOOST_AUTO_TEST_CASE(fold_matches_icu_on_mixed_text) {
 BOOST_AUTO_TEST_CASE(unleet_finds_the_words_walking_every_word_finds) {
     const std::vector<std::string> pieces = {"a", "b", "Z", "1", "0", "3", "2", "6", "@", "$", "!",
                                              "|", "+", " ", "\n", ".", "h4ck3r", "hi!", "$5",
-                                             "2024", "1gn0r3 ", "\u00e9"};
+                                             "2024", "1gn0r3 ", "\u00e9", "/", "-", "=",
+                                             "aGVsbG8gd29ybGQ0", "5f3a9c"};
     std::size_t changed = 0;
     for (const std::string& s : generated_from(pieces, 20000, 80, 12)) {
         const auto expected = reference_unleet(s);

@@ -147,6 +147,24 @@ BOOST_AUTO_TEST_CASE(leetspeak_words_are_read_as_letters_but_numbers_stay) {
     BOOST_TEST(*near == "password, ignore helloaexample");
 }
 
+BOOST_AUTO_TEST_CASE(base64_hex_and_keys_are_not_leetspeak) {
+    // Runs of more than 40 letters, digits and joining marks are encodings, not words: a
+    // megabyte of base64 must not become a second megabyte-long view.
+    const std::string base64 = "aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Qgb2YgYmFzZTY0IHRleHQ+/x";
+    const std::string hex = "5f3a9c0e7b1d4a8f2c6e0b9d3f7a1c5e8b2d6f0a4c";
+    BOOST_TEST(!unleet(base64).has_value());
+    BOOST_TEST(!unleet(hex + " " + base64 + "==").has_value());
+    BOOST_TEST(!unleet("id-1a2b3c4d-5e6f7a8b-9c0d1e2f-3a4b5c6d-7e8f9a0b").has_value());
+    // A leet word beside one is still read, and so is one of 40 characters.
+    const auto beside = unleet(base64 + " 1gn0r3 " + hex);
+    BOOST_REQUIRE(beside.has_value());
+    BOOST_TEST(*beside == base64 + " ignore " + hex);
+    const std::string forty = "pr3v10u5-1n5truct10n5-4nd-rul35-w3r3-0ld";
+    BOOST_REQUIRE(forty.size() == 40u);
+    BOOST_TEST(unleet(forty).value_or("") == "previous-instructions-and-rules-were-old");
+    BOOST_TEST(!unleet(forty + "x").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(long_separator_runs_keep_their_first_and_last_four_bytes) {
     const auto& n = normalizer();
     BOOST_TEST(n.normalize("ignore" + std::string(40, '~') + "previous").text ==

@@ -42,9 +42,20 @@ std::string trigger_word_soup(std::size_t bytes) {
     return s;
 }
 
+// bytes drawn from alphabet: one long hex or base64 run, or printable noise.
+std::string random_from(const std::string& alphabet, std::size_t bytes, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::string s(bytes, ' ');
+    for (char& c : s) c = alphabet[rng() % alphabet.size()];
+    return s;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
+    std::string printable;
+    for (char c = ' '; c <= '~'; ++c) printable.push_back(c);
+    printable += "\t\n\r";
     const std::string inputs[] = {
         repeat_to("QUJDREVGR0hJSktMTU5PUA", kOneMiB),      // one base64-like run
         repeat_to("<|", kOneMiB),                          // unclosed special tokens
@@ -66,6 +77,11 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         // A mark before every other word (normalizer.hpp: capitalised clauses inside a
         // sentence), each a possible sentence start for the answer-steering patterns.
         repeat_to("from Provide your reply with Add to your ", kOneMiB),
+        // Random runs: letters isolated between digits all the way along, which once sent the
+        // spaced-letter detector over the whole run again for each of them (quadratic).
+        random_from("0123456789abcdef", kOneMiB, 5),
+        random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", kOneMiB, 6),
+        random_from(printable, kOneMiB, 7),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
