@@ -1,5 +1,7 @@
 #include "defender.hpp"
 
+#include <functional>
+
 #include "db_cache.hpp"
 #include "decoders.hpp"
 #include "normalizer.hpp"
@@ -14,6 +16,9 @@
 namespace closedpaw::injection {
 
 namespace {
+
+// Texts at least this long are read only until their verdict is critical (see scan()).
+constexpr std::size_t kStopWhenCriticalFrom = 64 * 1024;
 
 // Cuts at most max bytes without splitting a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t max) {
@@ -139,46 +144,66 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     signals.invisible_in_words = n.invisible_in_words;
     signals.bidi_controls = n.bidi_controls;
 
-    std::vector<std::pair<View, std::string>> extra;
-    if (auto skeleton = normalizer_->fold_confusables(n.text)) {
-        extra.emplace_back(View::Skeleton, std::move(*skeleton));
+    // A long text stops being read once its verdict is critical: more matches can only add to
+    // the score (every term grows with each matched pattern), so the level is the one a whole
+    // scan gives, and only the categories found after that point go unlisted. Short texts,
+    // nearly all of them, are always read whole.
+    std::vector<ViewMatches> views;
+    views.reserve(6);
+    const std::function<bool()> critical = [&] {
+        return score_matches(*policy_, mode, views, signals).level == Level::Critical;
+    };
+    const bool may_stop = scanned.size() >= kStopWhenCriticalFrom;
+    bool stopped = false;
+    bool failed = false;
+    auto scan_view = [&](View view, std::string_view s) {
+        views.push_back(ViewMatches{view, s.size(), {}});
+        auto r = patterns_->scan_until(s, views.back().first_end,
+                                       may_stop ? critical : std::function<bool()>());
+        // A scan error (scratch allocation) must not pass text unchecked: fail closed.
+        if (!r) {
+            failed = true;
+        } else {
+            stopped = r.value();
+        }
+    };
+    // Each further view is built only if reading goes on.
+    auto reading = [&] { return !stopped && !failed; };
+    scan_view(View::Text, n.text);
+    if (reading()) {
+        if (auto skeleton = normalizer_->fold_confusables(n.text)) {
+            scan_view(View::Skeleton, *skeleton);
+        }
     }
-    if (std::string decoded = decode_embedded(n.clean); !decoded.empty()) {
-        extra.emplace_back(View::Decoded, normalizer_->fold(strip_invisible(decoded)));
+    if (reading()) {
+        if (std::string decoded = decode_embedded(n.clean); !decoded.empty()) {
+            scan_view(View::Decoded, normalizer_->fold(strip_invisible(decoded)));
+        }
     }
-    if (!n.tags.empty()) {
-        extra.emplace_back(View::Tags, normalizer_->fold(strip_invisible(n.tags)));
+    if (reading() && !n.tags.empty()) {
+        scan_view(View::Tags, normalizer_->fold(strip_invisible(n.tags)));
     }
     // Joined from the clean text: collapsing blanks in the text view would erase the wider
     // gaps that mark word ends in "i g n o r e   a l l".
-    if (auto joined = join_spaced_letters(n.clean)) {
-        extra.emplace_back(View::Despaced, normalizer_->fold(*joined));
-    }
-    if (auto plain = unleet(n.text)) extra.emplace_back(View::Leet, std::move(*plain));
-
-    std::vector<ViewMatches> views;
-    views.reserve(1 + extra.size());
-    auto scan_view = [&](View view, std::string_view s) {
-        ViewMatches m;
-        m.view = view;
-        m.length = s.size();
-        // A scan error (scratch allocation) must not pass text unchecked: fail closed.
-        if (!patterns_->scan(s, m.first_end)) {
-            Verdict v;
-            v.flagged = true;
-            v.score = 1.0;
-            v.level = Level::Critical;
-            v.categories = {"scan_error"};
-            return std::optional<Verdict>(v);
+    if (reading()) {
+        if (auto joined = join_spaced_letters(n.clean)) {
+            scan_view(View::Despaced, normalizer_->fold(*joined));
         }
-        views.push_back(std::move(m));
-        return std::optional<Verdict>();
-    };
-    if (auto failed = scan_view(View::Text, n.text)) return *failed;
-    for (const auto& [view, s] : extra) {
-        if (auto failed = scan_view(view, s)) return *failed;
     }
-    return score_matches(*policy_, mode, views, signals);
+    if (reading()) {
+        if (auto plain = unleet(n.text)) scan_view(View::Leet, *plain);
+    }
+    if (failed) {
+        Verdict v;
+        v.flagged = true;
+        v.score = 1.0;
+        v.level = Level::Critical;
+        v.categories = {"scan_error"};
+        return v;
+    }
+    Verdict v = score_matches(*policy_, mode, views, signals);
+    v.stopped_early = stopped;
+    return v;
 }
 
 }  // namespace closedpaw::injection

@@ -48,6 +48,9 @@ struct Verdict {
     Level level = Level::None;
     std::vector<std::string> categories;  // sorted names of the categories that contributed
     bool truncated = false;               // only the first policy.max_scan_bytes were scanned
+    // A long text (64 KiB or more) whose verdict became critical before it was read to the
+    // end: the level is final, but score and categories are those of the part read.
+    bool stopped_early = false;
 };
 
 struct PolicyData;

@@ -17,14 +17,17 @@ constexpr unsigned kPatternFlags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 
 struct ScanContext {
     std::vector<uint32_t>* first_end;
+    const std::function<bool()>* stop;  // null: read the whole text
 };
 
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
              unsigned int /*flags*/, void* ctx) {
     auto* c = static_cast<ScanContext*>(ctx);
     auto& slot = (*c->first_end)[id];
-    if (slot == kNoMatch) slot = static_cast<uint32_t>(to);
-    return 0;  // keep scanning: other patterns may still match
+    if (slot != kNoMatch) return 0;
+    slot = static_cast<uint32_t>(to);
+    // Non-zero ends the scan (HS_SCAN_TERMINATED); otherwise other patterns may still match.
+    return c->stop != nullptr && (*c->stop)() ? 1 : 0;
 }
 
 }  // namespace
@@ -195,17 +198,30 @@ void PatternSet::release(hs_scratch* s) const {
 }
 
 Result<void> PatternSet::scan(std::string_view text, std::vector<uint32_t>& first_end) const {
+    auto r = run_scan(text, first_end, nullptr);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<bool> PatternSet::scan_until(std::string_view text, std::vector<uint32_t>& first_end,
+                                    const std::function<bool()>& stop) const {
+    return run_scan(text, first_end, stop ? &stop : nullptr);
+}
+
+Result<bool> PatternSet::run_scan(std::string_view text, std::vector<uint32_t>& first_end,
+                                  const std::function<bool()>* stop) const {
     first_end.assign(count_, kNoMatch);
     hs_scratch* scratch = acquire();
     if (scratch == nullptr) return make_error(Errc::Failed, "cannot allocate Hyperscan scratch");
-    ScanContext ctx{&first_end};
+    ScanContext ctx{&first_end, stop};
     const hs_error_t rc = hs_scan(db_, text.data(), static_cast<unsigned int>(text.size()), 0,
                                   scratch, on_match, &ctx);
     release(scratch);
+    if (rc == HS_SCAN_TERMINATED) return true;
     if (rc != HS_SUCCESS) {
         return make_error(Errc::Failed, "Hyperscan scan failed with code " + std::to_string(rc));
     }
-    return {};
+    return false;
 }
 
 std::size_t PatternSet::compiled_bytes() const {

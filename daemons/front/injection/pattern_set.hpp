@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +47,12 @@ class PatternSet {
     // first_end[i] = end offset of pattern i's first match in text, kNoMatch if none.
     // Thread-safe: each call borrows a scratch space from a pool.
     Result<void> scan(std::string_view text, std::vector<uint32_t>& first_end) const;
+    // The same, asking stop() each time a pattern's first match has been recorded in
+    // first_end; once it says true the scan ends there, and the result is true. first_end then
+    // holds the first matches of the text read so far: each recorded offset is the one a whole
+    // scan would give, and patterns not yet matched are kNoMatch.
+    Result<bool> scan_until(std::string_view text, std::vector<uint32_t>& first_end,
+                            const std::function<bool()>& stop) const;
 
     std::size_t size() const { return count_; }
     std::size_t compiled_bytes() const;
@@ -53,6 +60,8 @@ class PatternSet {
   private:
     PatternSet() = default;
     Result<void> init_scratch();
+    Result<bool> run_scan(std::string_view text, std::vector<uint32_t>& first_end,
+                          const std::function<bool()>* stop) const;
     hs_scratch* acquire() const;
     void release(hs_scratch* s) const;
 

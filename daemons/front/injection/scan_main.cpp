@@ -46,6 +46,7 @@ nlohmann::json verdict_json(const closedpaw::injection::Verdict& v) {
     j["level"] = closedpaw::injection::level_name(v.level);
     j["categories"] = v.categories;
     if (v.truncated) j["truncated"] = true;
+    if (v.stopped_early) j["stopped_early"] = true;
     return j;
 }
 

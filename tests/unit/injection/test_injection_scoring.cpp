@@ -285,3 +285,39 @@ BOOST_AUTO_TEST_CASE(an_injection_never_lowers_the_score_of_the_text_it_joins) {
     BOOST_TEST(attacked.flagged);
     BOOST_TEST(attacked.score >= clean.score);
 }
+
+BOOST_AUTO_TEST_CASE(a_long_text_is_read_to_its_end_unless_it_is_already_critical) {
+    // One more category, whose phrase comes last.
+    TempPolicy p(replace(kDefender, "max_scan_bytes = 2048", "max_scan_bytes = 1048576") +
+                     "\n[[category]]\nname = \"late\"\ninput = 1.0\noutput = 1.0\n",
+                 std::string(kPatterns) +
+                     "\n[[pattern]]\nid = \"late.foxtrot\"\ncategory = \"late\"\n"
+                     "weight = 0.5\nregex = 'foxtrot'\n");
+    auto d = Defender::load(p.dir);
+    BOOST_REQUIRE_MESSAGE(d, (d ? std::string() : d.error().message));
+    std::string filler;
+    while (filler.size() < 100 * 1024) filler += "nothing to see in this line of the report. ";
+
+    // Critical from its first words (1 - 0.5 * 0.55 * 0.5 in output mode): reading stops, the
+    // level is final and the late category goes unlisted, as the verdict says.
+    const Verdict early = d->scan("alpha bravo charlie delta echo " + filler + " foxtrot",
+                                  Mode::Output);
+    BOOST_TEST(early.stopped_early, describe(early));
+    BOOST_TEST(early.level == Level::Critical, describe(early));
+    BOOST_TEST(!has_category(early, "late"), describe(early));
+
+    // Only high before the filler: the phrase at the very end is still read and counted.
+    const Verdict high = d->scan("alpha bravo charlie delta " + filler, Mode::Output);
+    BOOST_TEST(high.level == Level::High, describe(high));
+    BOOST_TEST(!high.stopped_early);
+    const Verdict end = d->scan("alpha bravo charlie delta " + filler + " foxtrot", Mode::Output);
+    BOOST_TEST(end.level == Level::Critical, describe(end));
+    BOOST_TEST(has_category(end, "late"), describe(end));
+
+    // Short texts are always read whole.
+    const Verdict small = d->scan("alpha bravo charlie delta echo " + filler.substr(0, 2048) +
+                                      " foxtrot",
+                                  Mode::Output);
+    BOOST_TEST(!small.stopped_early);
+    BOOST_TEST(has_category(small, "late"), describe(small));
+}
