@@ -425,6 +425,11 @@ std::string decode_embedded(std::string_view clean) {
 
 namespace {
 
+// What may stand between the letters of "i g n o r e", "i.g.n.o.r.e" or "i-g-n-o-r-e".
+bool is_spacing(char c) {
+    return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '/';
+}
+
 // The detector proper: one character at a time, skipping words of two or more letters, over
 // t[from, to] (t[to] included; the bytes either side are read as context).
 bool has_spaced_run_bytewise(std::string_view t, std::size_t from, std::size_t to) {
@@ -453,8 +458,7 @@ bool has_spaced_run_bytewise(std::string_view t, std::size_t from, std::size_t t
         if (single && (run == 0 || (gap >= 1 && gap <= 3))) {
             if (++run >= kMinSpacedLetters) return true;
             gap = 0;
-        } else if (!alpha && (c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' ||
-                              c == '|' || c == '/')) {
+        } else if (!alpha && is_spacing(static_cast<char>(c))) {
             ++gap;
         } else {
             run = single ? 1 : 0;
@@ -484,29 +488,30 @@ uint64_t isolated_letters(std::string_view t, std::size_t pos, const bytes::Bloc
 // True if t holds kMinSpacedLetters single letters in a row, each separated by 1..3
 // separators: the only case join_spaced_letters rewrites. No allocation.
 //
-// Such a run puts four isolated letters within 13 bytes (gaps of at most 3), with only
-// separators between them, so they are four isolated letters in a row. Ordinary text has few
-// isolated letters ("a", "I"), rarely that close, so the byte-wise detector only runs where a
-// block mask finds four of them close together, and only over those 13 bytes: started at a
-// run's first letter it finds the run, and started earlier it could only count further.
+// Such a run is four isolated letters in a row, each 1..3 separators after the last. Ordinary
+// text has few isolated letters ("a", "I"), rarely linked so, so the byte-wise detector only
+// runs where a block mask finds four linked ones, and only over those (at most 13) bytes:
+// started at a run's first letter it finds the run, and started earlier it could only count
+// further.
 bool has_spaced_run(std::string_view t) {
     static_assert(kMinSpacedLetters == 4, "the quick test keeps the last three letters");
-    constexpr std::size_t kMaxSpan = (kMinSpacedLetters - 1) * 4;  // first to last letter
     std::size_t recent[3] = {};  // the last three isolated letters, oldest first
-    std::size_t seen = 0;
+    std::size_t linked = 0;      // isolated letters in a row, each 1..3 separators after the last
     unsigned char pad[bytes::kBlock];
     for (std::size_t pos = 0; pos < t.size(); pos += bytes::kBlock) {
         const bytes::Block b = bytes::block_at(t, pos, pad);
         for (uint64_t m = isolated_letters(t, pos, b); m != 0; m &= m - 1) {
             const std::size_t p = pos + static_cast<std::size_t>(__builtin_ctzll(m));
-            if (seen >= 3 && p - recent[0] <= kMaxSpan &&
-                has_spaced_run_bytewise(t, recent[0], p)) {
+            const std::size_t gap = linked == 0 ? 0 : p - recent[2] - 1;
+            bool separated = gap >= 1 && gap <= 3;
+            for (std::size_t k = p - gap; separated && k < p; ++k) separated = is_spacing(t[k]);
+            linked = separated ? linked + 1 : 1;
+            if (linked >= kMinSpacedLetters && has_spaced_run_bytewise(t, recent[0], p)) {
                 return true;
             }
             recent[0] = recent[1];
             recent[1] = recent[2];
             recent[2] = p;
-            ++seen;
         }
     }
     return false;
@@ -518,13 +523,10 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
     out.reserve(t.size());
     bool changed = false;
     std::size_t i = 0;
-    auto is_sep = [](char c) {
-        return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '/';
-    };
     auto single_letter_at = [&](std::size_t p) {
         if (p >= t.size() || !is_alpha_ascii(static_cast<unsigned char>(t[p]))) return false;
-        const bool left_ok = p == 0 || is_sep(t[p - 1]);
-        const bool right_ok = p + 1 == t.size() || is_sep(t[p + 1]) || t[p + 1] == '\n';
+        const bool left_ok = p == 0 || is_spacing(t[p - 1]);
+        const bool right_ok = p + 1 == t.size() || is_spacing(t[p + 1]) || t[p + 1] == '\n';
         return left_ok && right_ok;
     };
     unsigned char pad[bytes::kBlock];
@@ -554,7 +556,7 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
         std::string gaps;  // gap width before each subsequent letter
         while (true) {
             std::size_t k = j;
-            while (k < t.size() && is_sep(t[k]) && k - j < 4) ++k;
+            while (k < t.size() && is_spacing(t[k]) && k - j < 4) ++k;
             const std::size_t gap = k - j;
             if (gap == 0 || gap > 3 || !single_letter_at(k)) break;
             narrow_gap = std::min(narrow_gap, gap);
