@@ -77,8 +77,8 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         // A mark before every other word (normalizer.hpp: capitalised clauses inside a
         // sentence), each a possible sentence start for the answer-steering patterns.
         repeat_to("from Provide your reply with Add to your ", kOneMiB),
-        // Random runs: letters isolated between digits all the way along, which once sent the
-        // spaced-letter detector over the whole run again for each of them (quadratic).
+        // Random runs: letters isolated between digits all the way along. A spaced-letter
+        // check that walks on past its few bytes is quadratic here (1 MiB: 21 s).
         random_from("0123456789abcdef", kOneMiB, 5),
         random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", kOneMiB, 6),
         random_from(printable, kOneMiB, 7),
