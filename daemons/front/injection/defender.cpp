@@ -150,16 +150,17 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     // nearly all of them, are always read whole.
     std::vector<ViewMatches> views;
     views.reserve(6);
-    const std::function<bool()> critical = [&] {
-        return score_matches(*policy_, mode, views, signals).level == Level::Critical;
-    };
-    const bool may_stop = scanned.size() >= kStopWhenCriticalFrom;
+    std::function<bool()> critical;  // empty: read to the end (no allocation for short texts)
+    if (scanned.size() >= kStopWhenCriticalFrom) {
+        critical = [&] {
+            return score_matches(*policy_, mode, views, signals).level == Level::Critical;
+        };
+    }
     bool stopped = false;
     bool failed = false;
     auto scan_view = [&](View view, std::string_view s) {
         views.push_back(ViewMatches{view, s.size(), {}});
-        auto r = patterns_->scan_until(s, views.back().first_end,
-                                       may_stop ? critical : std::function<bool()>());
+        auto r = patterns_->scan_until(s, views.back().first_end, critical);
         // A scan error (scratch allocation) must not pass text unchecked: fail closed.
         if (!r) {
             failed = true;
