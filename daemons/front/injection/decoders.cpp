@@ -16,8 +16,9 @@ constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
 constexpr std::size_t kMinBinaryBytes = 4;
 constexpr std::size_t kMinPercentEscapes = 3;
 constexpr std::size_t kMinSpacedLetters = 4;
-// A longer run of letters, digits, stand-ins and the marks that join encodings (base64, hex,
-// a key, a hash) is no word, so no leetspeak: "1nstruct10n5" is 12.
+// A longer run of letters, digits and stand-ins (base64, hex, a key, a hash) is no word, so no
+// leetspeak: "1nstruct10n5" is 12. Joining marks (- / _ =) end a run: leet words joined by them
+// ("1gn0r3-4ll-pr3v10u5-...") are still read one by one.
 constexpr std::size_t kMaxLeetToken = 40;
 constexpr int kDecodeRounds = 2;
 
@@ -647,7 +648,7 @@ constexpr std::array<bool, 256> make_token_table() {
     for (int c = 0; c < 128; ++c) {
         const auto u = static_cast<unsigned char>(c);
         t[u] = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-               kLeet[u] != 0 || u == '/' || u == '-' || u == '_' || u == '=';
+               kLeet[u] != 0;
     }
     return t;
 }

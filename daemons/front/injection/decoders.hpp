@@ -24,8 +24,8 @@ bool has_spaced_run(std::string_view text);
 
 // "1gn0r3 pr3v10u5" -> "ignore previous": digits and symbols inside words that also hold
 // letters are read as the letters they imitate. A word inside a run of more than 40 letters,
-// digits, stand-ins and joining marks (/ - _ =) is left alone: that run is base64, hex or a
-// key, not a word. Nothing when no word changed.
+// digits and stand-ins is left alone: that run is base64, hex or a key, not a word. Nothing
+// when no word changed.
 std::optional<std::string> unleet(std::string_view text);
 
 }  // namespace closedpaw::injection

@@ -106,11 +106,10 @@ std::optional<std::string> reference_unleet(std::string_view t) {
             default: return 0;
         }
     };
-    // Runs of more than 40 letters, digits, stand-ins and / - _ = (base64, hex) hold no word.
+    // Runs of more than 40 letters, digits and stand-ins (base64, hex) hold no word.
     std::vector<bool> in_long_token(t.size(), false);
     auto token = [&](unsigned char c) {
-        return alpha(c) || (c >= '0' && c <= '9') || leet_of(c) != 0 || c == '/' || c == '-' ||
-               c == '_' || c == '=';
+        return alpha(c) || (c >= '0' && c <= '9') || leet_of(c) != 0;
     };
     for (std::size_t a = 0; a < t.size();) {
         std::size_t b = a;
