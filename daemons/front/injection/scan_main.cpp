@@ -27,7 +27,10 @@ constexpr int kExitPolicy = 3;
 void usage(std::ostream& os) {
     os << "Usage: closedpaw-scan [--mode input|output] [--jsonl] [--policy DIR] [FILE]\n"
           "Scans each line of FILE (default: standard input) for prompt injection and prints\n"
-          "one JSON verdict per line: {\"flagged\", \"score\", \"level\", \"categories\"}.\n"
+          "one JSON verdict per line: {\"flagged\", \"score\", \"level\", \"categories\"}, with\n"
+          "\"truncated\": true when only the first part of a long text was scanned, and\n"
+          "\"stopped_early\": true when a long text was read only until it was critical (its\n"
+          "level is final; its categories are those found by then).\n"
           "  --mode input    text a user typed (direct injection; the default)\n"
           "  --mode output   tool, skill or web output (indirect injection)\n"
           "  --jsonl         each line is a JSON string (so texts may hold newlines)\n"
