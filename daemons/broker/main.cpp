@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<BrokerBus> bus_object;
     if (config->dbus) {
         try {
-            bus = sdbus::createSystemBusConnection(kBusName);
+            bus = sdbus::createSystemBusConnection();
             bus_object = std::make_unique<BrokerBus>(*bus, manager);
             loop.attach_bus(*bus);
         } catch (const sdbus::Error& e) {
@@ -122,6 +122,17 @@ int main(int argc, char** argv) {
 
     if (auto r = confine_broker_syscalls(config->broker_seccomp_path()); !r)
         return fail("seccomp: " + r.error().message);
+    // The name is taken only once the filter is in place: whoever sees the broker on the
+    // bus sees it confined.
+    if (bus) {
+        try {
+            bus->requestName(kBusName);
+        } catch (const sdbus::Error& e) {
+            // The connection stays attached to the loop, nameless and unreachable.
+            log::warning(std::string("D-Bus status name refused, serving without it: ") +
+                         e.what());
+        }
+    }
 
     BrokerServer server(*config, loop, manager, std::move(*listener), front->uid);
     EventLoop::notify_ready("serving on " + config->socket + ", runtime " + status.runtime);

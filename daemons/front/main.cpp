@@ -131,12 +131,14 @@ int main(int argc, char** argv) {
 
         auto bus = sdbus::createSystemBusConnection();
         ManagerBus adaptor(*bus, manager);
-        bus->requestName(kBusName);
         loop.attach_bus(*bus);
         loop.on_idle([&] { manager.flush(); });
         loop.add_timer(std::chrono::seconds(1), [&] { manager.expire_due(); }, /* repeat= */ true);
         RuntimeWatcher watcher(executor, loop, adaptor);
         if (auto r = apply_seccomp(*seccomp); !r) return fail("seccomp", r.error());
+        // The name is taken only once the filter is in place: a client (or a test reading
+        // /proc) that sees closedpawd on the bus sees it confined.
+        bus->requestName(kBusName);
         std::string status = std::to_string(manager.pending_count()) + " pending, " +
                              std::to_string(manager.skills().skills().size()) + " skills";
         log::info("serving " + std::string(kBusName) + " (" + status + ")");

@@ -82,10 +82,12 @@ int main(int argc, char** argv) {
         EventLoop loop;
         auto bus = sdbus::createSystemBusConnection();
         vault::VaultBus adaptor(*bus, **manager);
-        bus->requestName(vault::kBusName);
         loop.attach_bus(*bus);
         loop.on_idle([&] { (*manager)->flush_access_log(); });
         if (auto r = apply_seccomp(*seccomp); !r) return fail("seccomp", r.error());
+        // The name is taken only once the filter is in place, so whoever sees the vault on
+        // the bus sees it confined.
+        bus->requestName(vault::kBusName);
         std::string status = (*manager)->locked() ? "locked" : std::to_string((*manager)->count()) + " secrets";
         log::info("serving " + std::string(vault::kBusName) + " (" + status + ")");
         EventLoop::notify_ready("Serving, " + status);
