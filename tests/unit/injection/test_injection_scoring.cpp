@@ -255,6 +255,26 @@ BOOST_AUTO_TEST_CASE(the_shipped_policy_loads_with_every_seed_category) {
     }
 }
 
+// steer.verb_in_your_code is steer.verb_in_your_response with other nouns and a weak weight
+// (90-response-steering.toml): a verb added to one and not the other would make the two
+// disagree about the same order. Everything before the final noun group must be the same.
+BOOST_AUTO_TEST_CASE(the_weak_code_split_of_the_answer_order_keeps_its_verbs) {
+    auto policy = load_policy(cptest::shipped_policy_dir());
+    BOOST_REQUIRE(policy);
+    auto regex_of = [&](const std::string& id) {
+        for (const auto& p : policy->patterns)
+            if (p.id == id) return p.regex;
+        return std::string();
+    };
+    const std::string answer = regex_of("steer.verb_in_your_response");
+    const std::string code = regex_of("steer.verb_in_your_code");
+    BOOST_REQUIRE(!answer.empty());
+    BOOST_REQUIRE(!code.empty());
+    auto head = [](const std::string& r) { return r.substr(0, r.rfind("(?:")); };
+    BOOST_TEST(head(answer) == head(code));
+    BOOST_TEST(answer != code);
+}
+
 BOOST_AUTO_TEST_CASE(case_repetition_and_length_alone_do_not_flag) {
     const Defender& d = shipped_defender();
     const std::string shouting = "THIS IS URGENT!!!!!!! PLEASE READ THIS NOW!!!!!!!!!!";
