@@ -14,7 +14,11 @@ namespace {
 constexpr std::size_t kMinBase64Run = 16;  // shorter runs are words, ids and hashes
 constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
 constexpr std::size_t kMinBinaryBytes = 4;
-constexpr std::size_t kMinPercentEscapes = 3;
+// One escape is enough: "%49gnore" and "&#73;gnore all previous instructions" hide a phrase
+// with a single one. A text with any is decoded whole once more (a second view to scan).
+constexpr std::size_t kMinPercentEscapes = 1;
+constexpr std::size_t kMinCharEscapes = 1;
+constexpr std::size_t kMaxTagBytes = 64;  // a tag inside a word: "<b>", "<span class=x>"
 constexpr std::size_t kMinSpacedLetters = 4;
 // A longer run of letters, digits and stand-ins (base64, hex, a key, a hash) is no word, so no
 // leetspeak: "1nstruct10n5" is 12. Joining marks (- / _ =) end a run: leet words joined by them
@@ -142,6 +146,71 @@ std::string decode_base64(std::string_view run) {
     return out;
 }
 
+// Appends code point cp as UTF-8. False, and nothing appended, for NUL, surrogates and values
+// past U+10FFFF.
+bool append_utf8(std::string& out, uint32_t cp) {
+    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return true;
+}
+
+// Digits of `base` (10 or 16) at s[i..], at most max_digits of them: their value in *v and
+// how many there were (0: none).
+std::size_t read_number(std::string_view s, std::size_t i, int base, std::size_t max_digits,
+                        uint32_t* v) {
+    uint32_t value = 0;
+    std::size_t n = 0;
+    while (n < max_digits && i + n < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i + n]);
+        const int d = base == 16 ? hex_value(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+        if (d < 0) break;
+        value = value * static_cast<uint32_t>(base) + static_cast<uint32_t>(d);
+        ++n;
+    }
+    *v = value;
+    return n;
+}
+
+// A character reference or escape at s[i]: "&#73;" and "&#x49;" (HTML, XML; the ";" may be
+// left out, as browsers allow), "\u0049", "\U00000049" and "\u{49}" (JSON, JavaScript,
+// Python). Its length, and its code point in *cp; 0 if there is none at i.
+std::size_t char_escape_at(std::string_view s, std::size_t i, uint32_t* cp) {
+    if (i + 3 >= s.size()) return 0;
+    std::size_t n = 0;
+    if (s[i] == '&' && s[i + 1] == '#') {
+        const bool hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+        const std::size_t from = i + 2 + (hex ? 1 : 0);
+        n = read_number(s, from, hex ? 16 : 10, hex ? 6 : 7, cp);
+        if (n == 0) return 0;
+        std::size_t end = from + n;
+        if (end < s.size() && s[end] == ';') ++end;
+        return end - i;
+    }
+    if (s[i] != '\\') return 0;
+    if (s[i + 1] == 'u' && s[i + 2] == '{') {
+        n = read_number(s, i + 3, 16, 6, cp);
+        if (n == 0 || i + 3 + n >= s.size() || s[i + 3 + n] != '}') return 0;
+        return n + 4;
+    }
+    const std::size_t want = s[i + 1] == 'u' ? 4 : s[i + 1] == 'U' ? 8 : 0;
+    if (want == 0 || read_number(s, i + 2, 16, want, cp) != want) return 0;
+    return want + 2;
+}
+
 // One pass over text; each recogniser consumes what it decodes.
 class Scanner {
   public:
@@ -173,6 +242,8 @@ class Scanner {
             }
         }
         percent_decode();
+        char_escape_decode();
+        strip_tags_inside_words();
         return std::move(out_);
     }
 
@@ -381,6 +452,108 @@ class Scanner {
         emit(decoded);
     }
 
+    // Character references and escapes (char_escape_at()), like percent_decode(): with enough
+    // of them, the whole text once more with each decoded ("&#73;gnore" -> "Ignore"). A JSON
+    // surrogate pair ("\ud83d\ude00") is one character.
+    void char_escape_decode() {
+        std::size_t escapes = 0;
+        for (char lead : {'&', '\\'}) {
+            for (std::size_t i = s_.find(lead);
+                 i != std::string_view::npos && escapes < kMinCharEscapes;
+                 i = s_.find(lead, i + 1)) {
+                uint32_t cp = 0;
+                if (char_escape_at(s_, i, &cp) != 0) ++escapes;
+            }
+        }
+        if (escapes < kMinCharEscapes) return;
+        std::string decoded;
+        decoded.reserve(s_.size());
+        bool changed = false;
+        for (std::size_t i = 0; i < s_.size();) {
+            uint32_t cp = 0;
+            const std::size_t n = (s_[i] == '&' || s_[i] == '\\') ? char_escape_at(s_, i, &cp) : 0;
+            if (n == 0) {
+                decoded.push_back(s_[i++]);
+                continue;
+            }
+            uint32_t low = 0;
+            const std::size_t m =
+                cp >= 0xD800 && cp <= 0xDBFF ? char_escape_at(s_, i + n, &low) : 0;
+            if (m != 0 && low >= 0xDC00 && low <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                i += m;
+            }
+            if (append_utf8(decoded, cp)) {
+                changed = true;
+            } else {
+                decoded.append(s_.substr(i, n));  // NUL, a lone surrogate, past U+10FFFF
+            }
+            i += n;
+        }
+        if (changed) emit(decoded);
+    }
+
+    // Markup inside a word ("Ig<b></b>nore", "prev<span>i</span>ous"): a letter, one or more
+    // tags of at most kMaxTagBytes each, a letter. If there is one, the whole text once more
+    // with those tags removed. Tags between words are left: they split nothing. A tag is "<",
+    // maybe "/", a name of letters and digits, then ">" or a blank and attributes: "i<n;" and
+    // "a[i]>b" in code are not tags.
+    void strip_tags_inside_words() {
+        auto tag_end = [&](std::size_t j) {  // the end of a tag at s_[j] == '<', or j
+            std::size_t k = j + 1;
+            if (k < s_.size() && s_[k] == '/') ++k;
+            const std::size_t name = k;
+            while (k < s_.size() && k - j < kMaxTagBytes &&
+                   is_alnum_ascii(static_cast<unsigned char>(s_[k])))
+                ++k;
+            if (k == name || !is_alpha_ascii(static_cast<unsigned char>(s_[name])) ||
+                k >= s_.size())
+                return j;
+            if (s_[k] != '>' && s_[k] != ' ' && s_[k] != '\t' && s_[k] != '/') return j;
+            const std::size_t close = s_.substr(k, kMaxTagBytes - (k - j)).find_first_of("<>\n");
+            if (close == std::string_view::npos || s_[k + close] != '>') return j;
+            return k + close + 1;
+        };
+        auto tags_end = [&](std::size_t i) {  // the end of the tags from s_[i] == '<', or i
+            std::size_t j = i;
+            for (std::size_t e; j < s_.size() && s_[j] == '<' && (e = tag_end(j)) != j;) j = e;
+            return j;
+        };
+        auto inside_word = [&](std::size_t i, std::size_t end) {
+            return end > i && i > 0 && end < s_.size() &&
+                   is_alpha_ascii(static_cast<unsigned char>(s_[i - 1])) &&
+                   is_alpha_ascii(static_cast<unsigned char>(s_[end]));
+        };
+        std::size_t first = std::string_view::npos;
+        for (std::size_t i = s_.find('<'); i != std::string_view::npos; i = s_.find('<', i + 1)) {
+            const std::size_t end = tags_end(i);
+            if (inside_word(i, end)) {
+                first = i;
+                break;
+            }
+            i = std::max(i, end == i ? i : end - 1);
+        }
+        if (first == std::string_view::npos) return;
+        std::string stripped(s_.substr(0, first));
+        stripped.reserve(s_.size());
+        for (std::size_t i = first; i < s_.size();) {
+            const std::size_t next = s_.find('<', i);
+            if (next == std::string_view::npos) {
+                stripped.append(s_.substr(i));
+                break;
+            }
+            stripped.append(s_.substr(i, next - i));
+            const std::size_t end = tags_end(next);
+            if (inside_word(next, end)) {
+                i = end;
+            } else {
+                stripped.append(s_.substr(next, std::max(end, next + 1) - next));
+                i = std::max(end, next + 1);
+            }
+        }
+        emit(stripped);
+    }
+
     std::string_view s_;
     std::string out_;
     // next_candidate()'s last block: candidate bits for s_[cached_from_, cached_to_).
@@ -554,7 +727,8 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
         std::size_t end = j;
         std::size_t letters = 1;
         std::size_t narrow_gap = SIZE_MAX;
-        std::string gaps;  // gap width before each subsequent letter
+        std::string gaps;       // gap width before each subsequent letter
+        std::string gap_marks;  // and the gap's first byte
         while (true) {
             std::size_t k = j;
             while (k < t.size() && is_spacing(t[k]) && k - j < 4) ++k;
@@ -562,6 +736,7 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
             if (gap == 0 || gap > 3 || !single_letter_at(k)) break;
             narrow_gap = std::min(narrow_gap, gap);
             gaps.push_back(static_cast<char>(gap));
+            gap_marks.push_back(t[j]);
             joined.push_back(t[k]);
             ++letters;
             j = k + 1;
@@ -572,9 +747,21 @@ std::optional<std::string> join_spaced_letters(std::string_view t) {
             i = end;
             continue;
         }
+        // The letters' own mark: the commonest in the narrowest gaps. A gap as narrow but of
+        // another mark is a word boundary too ("i-g-n-o-r-e a-l-l": '-' joins, ' ' divides).
+        std::array<std::size_t, 256> marks{};
+        unsigned char letter_mark = 0;
+        for (std::size_t k = 0; k < gaps.size(); ++k) {
+            if (static_cast<std::size_t>(gaps[k]) != narrow_gap) continue;
+            const auto m = static_cast<unsigned char>(gap_marks[k]);
+            if (++marks[m] > marks[letter_mark]) letter_mark = m;
+        }
         out.push_back(joined[0]);
         for (std::size_t k = 1; k < joined.size(); ++k) {
-            if (static_cast<std::size_t>(gaps[k - 1]) > narrow_gap) out.push_back(' ');
+            if (static_cast<std::size_t>(gaps[k - 1]) > narrow_gap ||
+                static_cast<unsigned char>(gap_marks[k - 1]) != letter_mark) {
+                out.push_back(' ');
+            }
             out.push_back(joined[k]);
         }
         changed = true;

@@ -9,14 +9,17 @@
 namespace closedpaw::injection {
 
 // Base64 (standard and URL-safe), hex (contiguous, spaced pairs, \x41 and 0x41 forms), 8-bit
-// binary groups and percent-encoding found in clean (case-preserving) text. Returns the
-// decoded pieces that read as text, one per line; empty when nothing decoded. Pieces are
-// decoded a second time, which catches double encoding; invalid UTF-8 in the result is left
-// for the normaliser to replace.
+// binary groups, percent-encoding, numeric character references and \u escapes ("&#73;",
+// "\u0049"), and markup inside words ("Ig<b></b>nore") found in clean (case-preserving) text.
+// Returns the decoded pieces that read as text, one per line; empty when nothing decoded. A
+// single escape or in-word tag is enough: the whole text is given once more, decoded. Pieces
+// are decoded a second time, which catches double encoding; invalid UTF-8 in the result is
+// left for the normaliser to replace.
 std::string decode_embedded(std::string_view clean);
 
 // "i g n o r e  a l l" / "i.g.n.o.r.e" -> "ignore all": runs of at least four single letters
-// joined; a wider gap between letters becomes a space. Nothing when no run was found.
+// joined; a wider gap between letters becomes a space, and so does one as narrow but of another
+// mark ("i-g-n-o-r-e a-l-l"). Nothing when no run was found.
 std::optional<std::string> join_spaced_letters(std::string_view text);
 // The cheap test join_spaced_letters() starts with: kMinSpacedLetters single letters in a row,
 // each 1..3 separators apart. No allocation; false means join_spaced_letters() gives nothing.

@@ -149,13 +149,39 @@ BOOST_AUTO_TEST_CASE(binary_groups_and_percent_escapes_are_decoded) {
                std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(percent_decoding_needs_three_whole_escapes) {
-    // Three complete escapes, also when '%' repeats or an escape ends the text.
+BOOST_AUTO_TEST_CASE(percent_decoding_reads_every_whole_escape) {
+    // Whole escapes, also when '%' repeats or an escape ends the text.
     BOOST_TEST(decode_embedded("say %68%69 there%21") == "say hi there!\n");
     BOOST_TEST(decode_embedded("%%68%69%21 ok") == "%hi! ok\n");
-    // Two complete ones (the third is cut off by the end, or not hex): nothing.
-    BOOST_TEST(decode_embedded("say %68%69 there%2").empty());
-    BOOST_TEST(decode_embedded("say %68%69 there%zz").empty());
+    // One is enough ("%49gnore" hides a word with one); a cut-off or non-hex one stays as it is.
+    BOOST_TEST(decode_embedded("%49gnore this") == "Ignore this\n");
+    BOOST_TEST(decode_embedded("say %68%69 there%2") == "say hi there%2\n");
+    BOOST_TEST(decode_embedded("say %68%69 there%zz") == "say hi there%zz\n");
+    BOOST_TEST(decode_embedded("100% sure, 50%zz").empty());
+}
+
+BOOST_AUTO_TEST_CASE(character_references_and_escapes_are_decoded) {
+    BOOST_TEST(decode_embedded("&#73;gnore all") == "Ignore all\n");
+    BOOST_TEST(decode_embedded("&#x49;gnore &#x61ll") == "Ignore all\n");  // ';' may be left out
+    BOOST_TEST(decode_embedded("\\u0049gnore \\u00e9t\\u00e9") == "Ignore \xC3\xA9t\xC3\xA9\n");
+    BOOST_TEST(decode_embedded("\\U00000049gnore \\u{61}ll") == "Ignore all\n");
+    // A JSON surrogate pair is one character; a lone one, NUL and values past U+10FFFF are no
+    // characters and stay as they are, so a text of only those gives nothing.
+    BOOST_TEST(decode_embedded("\\ud83d\\ude00 smile") == "\xF0\x9F\x98\x80 smile\n");
+    BOOST_TEST(decode_embedded("\\ud83d alone here").empty());
+    BOOST_TEST(decode_embedded("text &#0; and &#x110000; here").empty());
+    // Named entities are not decoded: "&amp;" hides no word.
+    BOOST_TEST(decode_embedded("Tom &amp; Jerry &lt;3").empty());
+}
+
+BOOST_AUTO_TEST_CASE(markup_inside_words_is_removed_and_other_markup_kept) {
+    BOOST_TEST(decode_embedded("Ig<b></b>nore <b>all</b> prev<i>i</i>ous") ==
+               "Ignore <b>all</b> previous\n");
+    BOOST_TEST(decode_embedded("in<span class=\"x\">struc</span>tions") == "instructions\n");
+    // Between words markup splits nothing; code comparisons are not tags.
+    BOOST_TEST(decode_embedded("a <b>bold</b> word").empty());
+    BOOST_TEST(decode_embedded("for (i=0;i<n;i++) if (a[i]>b) c").empty());
+    BOOST_TEST(decode_embedded("I<3you and me").empty());
 }
 
 BOOST_AUTO_TEST_CASE(ordinary_words_ids_and_hashes_do_not_decode) {
@@ -171,6 +197,10 @@ BOOST_AUTO_TEST_CASE(spaced_out_letters_are_joined_with_word_gaps_kept) {
     const auto dotted = join_spaced_letters("i.g.n.o.r.e");
     BOOST_REQUIRE(dotted.has_value());
     BOOST_TEST(*dotted == "ignore");
+    // A gap as narrow as the letters' own but of another mark divides words.
+    const auto hyphened = join_spaced_letters("i-g-n-o-r-e a-l-l the rules");
+    BOOST_REQUIRE(hyphened.has_value());
+    BOOST_TEST(*hyphened == "ignore all the rules");
     BOOST_TEST(!join_spaced_letters("a b c").has_value());  // too short to be a word
 }
 

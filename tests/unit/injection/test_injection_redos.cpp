@@ -82,6 +82,13 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         random_from("0123456789abcdef", kOneMiB, 5),
         random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", kOneMiB, 6),
         random_from(printable, kOneMiB, 7),
+        // Escapes, tags inside words and almost-tags: each decoder pass is one walk.
+        repeat_to("&#65;", kOneMiB),
+        repeat_to("\\ud83d\\ude00x", kOneMiB),
+        repeat_to("Ig<b></b>nore ", kOneMiB),
+        repeat_to("a<b", kOneMiB),
+        "a<" + std::string(kOneMiB, 'b'),
+        repeat_to("i-g-n-o-r-e a.l.l ", kOneMiB),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
