@@ -29,6 +29,7 @@ uint16_t classify(UChar32 c) {
     }
     if (bidi_control) f |= cp::kBidiControl;
     if (u_isalpha(c)) f |= cp::kLetter;
+    if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) f |= cp::kMark;
     if (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || u_isdigit(c)) f |= cp::kWordChar;
     // Without the normaliser's data no boundary is claimed, and fold() leaves all to ICU.
     if (const icu::Normalizer2* nfkc = nfkc_casefold(); nfkc != nullptr) {

@@ -33,11 +33,12 @@ enum : uint16_t {
     kFoldHasBlank = 1 << 9,
     // kBoundaryBefore, kFoldsToSelf and no blank: a run of such code points is its own fold.
     kCopiedByFold = 1 << 10,
+    kMark = 1 << 11,  // a nonspacing or enclosing mark (Mn, Me): drawn over the letter before it
 };
 }  // namespace cp
 
-// The cp:: bits from kDroppedControl to kBoundaryAfter for any code point, asked of ICU (the
-// table's definition).
+// The cp:: bits from kDroppedControl to kBoundaryAfter, and kMark, for any code point, asked
+// of ICU (the table's definition).
 uint16_t classify(UChar32 c);
 
 class CodePointTable {

@@ -176,6 +176,10 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
             scan_view(View::Skeleton, *skeleton);
         }
     }
+    // Marks drawn over Latin letters are a disguise of the same kind as look-alike letters.
+    if (reading()) {
+        if (auto bare = strip_marks_on_latin(n.text)) scan_view(View::Skeleton, *bare);
+    }
     if (reading()) {
         if (std::string decoded = decode_embedded(n.clean); !decoded.empty()) {
             scan_view(View::Decoded, normalizer_->fold(strip_invisible(decoded)));

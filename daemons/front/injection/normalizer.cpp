@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -370,6 +371,102 @@ Normalized Normalizer::normalize(std::string_view raw) const {
     n.text = fold(marked ? *marked : n.clean);
     if (auto shortened = shorten_separator_runs(n.text)) n.text = std::move(*shortened);
     return n;
+}
+
+namespace {
+
+// Latin letters with diacritics (Latin-1 Supplement, Extended-A and -B, Extended Additional)
+// whose canonical decomposition is an ASCII letter and marks: that letter, asked of ICU once.
+class LatinBases {
+  public:
+    static constexpr UChar32 kFirst = 0xC0;
+    static constexpr UChar32 kEnd = 0x1F00;
+
+    static const LatinBases& get() {
+        static const LatinBases bases;
+        return bases;
+    }
+    // The ASCII letter c decomposes to, or 0.
+    char base(UChar32 c) const {
+        return c >= kFirst && c < kEnd ? base_[static_cast<std::size_t>(c - kFirst)] : 0;
+    }
+
+  private:
+    LatinBases() : base_(static_cast<std::size_t>(kEnd - kFirst), 0) {
+        UErrorCode status = U_ZERO_ERROR;
+        const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+        if (U_FAILURE(status)) return;
+        const CodePointTable& table = CodePointTable::get();
+        for (UChar32 c = kFirst; c < kEnd; ++c) {
+            if (c >= 0x250 && c < 0x1E00) continue;  // IPA, modifiers, other scripts
+            icu::UnicodeString d;
+            if (!nfd->getDecomposition(c, d) || d.length() < 2) continue;
+            const UChar32 first = d.char32At(0);
+            if (first >= 0x80 || !((first | 0x20) >= 'a' && (first | 0x20) <= 'z')) continue;
+            bool marks = true;
+            for (int32_t k = U16_LENGTH(first); k < d.length(); k = d.moveIndex32(k, 1)) {
+                marks = marks && (table.flags(d.char32At(k)) & cp::kMark) != 0;
+            }
+            if (marks) base_[static_cast<std::size_t>(c - kFirst)] = static_cast<char>(first);
+        }
+    }
+    std::vector<char> base_;
+};
+
+}  // namespace
+
+std::optional<std::string> strip_marks_on_latin(std::string_view text) {
+    if (is_ascii(text)) return std::nullopt;
+    const CodePointTable& table = CodePointTable::get();
+    const LatinBases& latin = LatinBases::get();
+    const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+    const auto length = static_cast<int32_t>(text.size());
+    // Only code points at lead bytes can be marks or accented letters; what precedes one is an
+    // ASCII byte or the last non-ASCII code point visited. First: is there a mark on a Latin
+    // letter at all? Ordinary French or German has none once normalised.
+    auto visit = [&](auto&& on_code_point) {
+        std::size_t last_end = 0;  // where the last non-ASCII code point ended
+        bool last_latin = false;   // and whether it was Latin (a letter, or a mark on one)
+        using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
+        unsigned char pad[bytes::kBlock];
+        for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
+            const bytes::Block block = bytes::block_at(text, base, pad);
+            for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
+                 leads &= leads - 1) {
+                const std::size_t start = base + static_cast<std::size_t>(__builtin_ctzll(leads));
+                auto i = static_cast<int32_t>(start);
+                UChar32 c = 0;
+                U8_NEXT(s, i, length, c);
+                bool after_latin = false;
+                if (start > 0 && s[start - 1] < 0x80) {
+                    const uint8_t b = s[start - 1] | 0x20;
+                    after_latin = b >= 'a' && b <= 'z';
+                } else if (start > 0 && start == last_end) {
+                    after_latin = last_latin;
+                }
+                last_end = static_cast<std::size_t>(i);
+                const bool mark = after_latin && c >= 0 && (table.flags(c) & cp::kMark) != 0;
+                const char letter = c >= 0 ? latin.base(c) : 0;
+                last_latin = mark || letter != 0;
+                if (!on_code_point(start, last_end, mark, letter)) return;
+            }
+        }
+    };
+    bool any_mark = false;
+    visit([&](std::size_t, std::size_t, bool mark, char) { return !(any_mark = mark); });
+    if (!any_mark) return std::nullopt;
+    std::string out;
+    out.reserve(text.size());
+    std::size_t copied = 0;  // text[0, copied) is in out
+    visit([&](std::size_t start, std::size_t end, bool mark, char letter) {
+        if (!mark && letter == 0) return true;
+        out.append(text.substr(copied, start - copied));
+        if (letter != 0) out.push_back(static_cast<char>(letter | 0x20));
+        copied = end;
+        return true;
+    });
+    out.append(text.substr(copied));
+    return out;
 }
 
 std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {

@@ -79,6 +79,14 @@ class Normalizer {
     bool ascii_boundaries_ = false;
 };
 
+// Nonspacing and enclosing marks stacked on a Latin letter removed: "ignore" struck through
+// with U+0336 on every letter, and Zalgo text, read as the plain word. Text is normalised
+// (NFKC), which composes a letter's first mark into it where it can ("a" + U+0301 -> U+00E1):
+// so once any mark sits on a Latin letter, accented Latin letters are read as their ASCII base
+// too. Marks on other letters stay (they spell Devanagari, Thai or Hebrew), and text with no
+// mark on a Latin letter (ordinary French or German) gives nothing.
+std::optional<std::string> strip_marks_on_latin(std::string_view text);
+
 // Removes controls, format characters, bidi controls, default-ignorables and tag characters,
 // and replaces invalid UTF-8 with U+FFFD; nothing else changes. Shared with sanitize().
 std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_words = nullptr,

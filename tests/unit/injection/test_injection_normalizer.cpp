@@ -75,6 +75,34 @@ BOOST_AUTO_TEST_CASE(homoglyphs_fold_to_their_latin_skeleton) {
     BOOST_TEST(*skeleton == "ignore previous");
 }
 
+BOOST_AUTO_TEST_CASE(marks_drawn_over_latin_letters_are_removed) {
+    // "ignore" struck through: U+0336 after every letter (no precomposed form, so NFKC keeps it).
+    const std::string struck =
+        "i\xCC\xB6g\xCC\xB6n\xCC\xB6o\xCC\xB6r\xCC\xB6"
+        "e\xCC\xB6 all";
+    const auto bare = strip_marks_on_latin(normalizer().normalize(struck).text);
+    BOOST_REQUIRE(bare.has_value());
+    BOOST_TEST(*bare == "ignore all");
+    // Stacked marks: NFKC composes the first one into the letter where it can ("a" + U+0301
+    // -> U+00E1); that letter is read as its base once any mark sits on a Latin letter.
+    const std::string zalgo = "a\xCC\x81\xCC\xA1ll r\xCC\xB7ules";
+    const auto folded = strip_marks_on_latin(normalizer().normalize(zalgo).text);
+    BOOST_REQUIRE(folded.has_value());
+    BOOST_TEST(*folded == "all rules");
+    // Ordinary accented text has no marks once normalised, and marks on other letters spell
+    // other scripts (Devanagari here): nothing to remove.
+    BOOST_TEST(
+        !strip_marks_on_latin(normalizer().normalize("Caf\xC3\xA9 cr\xC3\xA8me, na\xC3\xAFve").text)
+             .has_value());
+    BOOST_TEST(
+        !strip_marks_on_latin(normalizer()
+                                  .normalize("\xE0\xA4\xA8\xE0\xA4\xAE\xE0\xA4\xB8\xE0\xA5\x8D"
+                                             "\xE0\xA4\xA4\xE0\xA5\x87")
+                                  .text)
+             .has_value());
+    BOOST_TEST(!strip_marks_on_latin("plain ascii").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(ascii_text_has_no_skeleton_view_and_m_is_not_turned_into_rn) {
     BOOST_TEST(!normalizer().fold_confusables("modem from him").has_value());
 }

@@ -89,6 +89,7 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         repeat_to("a<b", kOneMiB),
         "a<" + std::string(kOneMiB, 'b'),
         repeat_to("i-g-n-o-r-e a.l.l ", kOneMiB),
+        repeat_to("a\xCC\x81\xCC\xA1\xCC\xB6\xCC\xB7 ", kOneMiB),  // marks stacked on letters
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
