@@ -375,6 +375,29 @@ Normalized Normalizer::normalize(std::string_view raw) const {
 
 namespace {
 
+// Calls f(start, end, c) for each code point that starts at a lead byte (0xC0 and up), in
+// order, until f returns false: every non-ASCII code point, and c < 0 for an invalid sequence.
+// No other code point's bytes include a lead byte, so ASCII and continuation bytes are passed
+// over a 64-byte block at a time.
+template <class F>
+void for_each_non_ascii(std::string_view text, F&& f) {
+    const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+    const auto length = static_cast<int32_t>(text.size());
+    using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
+    unsigned char pad[bytes::kBlock];
+    for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
+        const bytes::Block block = bytes::block_at(text, base, pad);
+        for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
+             leads &= leads - 1) {
+            const auto start = static_cast<int32_t>(base) + __builtin_ctzll(leads);
+            int32_t i = start;
+            UChar32 c = 0;
+            U8_NEXT(s, i, length, c);
+            if (!f(static_cast<std::size_t>(start), static_cast<std::size_t>(i), c)) return;
+        }
+    }
+}
+
 // Latin letters with diacritics (Latin-1 Supplement, Extended-A and -B, Extended Additional)
 // whose canonical decomposition is an ASCII letter and marks: that letter, asked of ICU once.
 class LatinBases {
@@ -420,37 +443,26 @@ std::optional<std::string> strip_marks_on_latin(std::string_view text) {
     const CodePointTable& table = CodePointTable::get();
     const LatinBases& latin = LatinBases::get();
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-    const auto length = static_cast<int32_t>(text.size());
     // Only code points at lead bytes can be marks or accented letters; what precedes one is an
     // ASCII byte or the last non-ASCII code point visited. First: is there a mark on a Latin
     // letter at all? Ordinary French or German has none once normalised.
     auto visit = [&](auto&& on_code_point) {
         std::size_t last_end = 0;  // where the last non-ASCII code point ended
         bool last_latin = false;   // and whether it was Latin (a letter, or a mark on one)
-        using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
-        unsigned char pad[bytes::kBlock];
-        for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
-            const bytes::Block block = bytes::block_at(text, base, pad);
-            for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
-                 leads &= leads - 1) {
-                const std::size_t start = base + static_cast<std::size_t>(__builtin_ctzll(leads));
-                auto i = static_cast<int32_t>(start);
-                UChar32 c = 0;
-                U8_NEXT(s, i, length, c);
-                bool after_latin = false;
-                if (start > 0 && s[start - 1] < 0x80) {
-                    const uint8_t b = s[start - 1] | 0x20;
-                    after_latin = b >= 'a' && b <= 'z';
-                } else if (start > 0 && start == last_end) {
-                    after_latin = last_latin;
-                }
-                last_end = static_cast<std::size_t>(i);
-                const bool mark = after_latin && c >= 0 && (table.flags(c) & cp::kMark) != 0;
-                const char letter = c >= 0 ? latin.base(c) : 0;
-                last_latin = mark || letter != 0;
-                if (!on_code_point(start, last_end, mark, letter)) return;
+        for_each_non_ascii(text, [&](std::size_t start, std::size_t end, UChar32 c) {
+            bool after_latin = false;
+            if (start > 0 && s[start - 1] < 0x80) {
+                const uint8_t b = s[start - 1] | 0x20;
+                after_latin = b >= 'a' && b <= 'z';
+            } else if (start > 0 && start == last_end) {
+                after_latin = last_latin;
             }
-        }
+            last_end = end;
+            const bool mark = after_latin && c >= 0 && (table.flags(c) & cp::kMark) != 0;
+            const char letter = c >= 0 ? latin.base(c) : 0;
+            last_latin = mark || letter != 0;
+            return on_code_point(start, end, mark, letter);
+        });
     };
     bool any_mark = false;
     visit([&](std::size_t, std::size_t, bool mark, char) { return !(any_mark = mark); });
@@ -476,65 +488,51 @@ std::optional<std::string> Normalizer::fold_confusables(std::string_view text) c
     std::string out;
     std::size_t used = 0;    // out[0, used) is written; out has room after it
     std::size_t copied = 0;  // text[0, copied) is in out
-    const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-    const auto length = static_cast<int32_t>(text.size());
     std::string computed;  // the skeleton of computed_for, outside the cached range
     UChar32 computed_for = -1;
-    // Every code point with a skeleton starts at a lead byte (0xC0 and up), which no other
-    // code point's bytes include, so the lead bytes of each 64-byte block are visited in
-    // order, and ASCII and continuation bytes not at all.
-    using LeadBytes = bytes::Class<bytes::Range{0xC0, 0xFF}>;
-    unsigned char pad[bytes::kBlock];
-    for (std::size_t base = 0; base < text.size(); base += bytes::kBlock) {
-        const bytes::Block block = bytes::block_at(text, base, pad);
-        for (uint64_t leads = bytes::mask(block.p, LeadBytes{}) & block.valid; leads != 0;
-             leads &= leads - 1) {
-            const auto start = static_cast<int32_t>(base) + __builtin_ctzll(leads);
-            int32_t i = start;
-            UChar32 c = 0;
-            U8_NEXT(s, i, length, c);
-            std::string_view skeleton;  // invalid UTF-8 has none
-            bool padded = false;        // whether kSkeletonPadding bytes can be read after it
-            if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
-                const uint32_t at =
-                    bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
-                skeleton =
-                    std::string_view(skeleton_pool_)
-                        .substr(at >> kSkeletonLengthBits, at & ((1u << kSkeletonLengthBits) - 1));
-                padded = true;
-            } else if (c >= 0) {
-                if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
-                    computed = skeleton_of(text.data() + start, i - start);
-                    computed_for = c;
-                }
-                skeleton = computed;
+    // Every code point with a skeleton is non-ASCII.
+    for_each_non_ascii(text, [&](std::size_t start, std::size_t i, UChar32 c) {
+        std::string_view skeleton;  // invalid UTF-8 has none
+        bool padded = false;        // whether kSkeletonPadding bytes can be read after it
+        if (c >= kSkeletonCacheFirst && c < kSkeletonCacheEnd) {
+            const uint32_t at = bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)];
+            skeleton =
+                std::string_view(skeleton_pool_)
+                    .substr(at >> kSkeletonLengthBits, at & ((1u << kSkeletonLengthBits) - 1));
+            padded = true;
+        } else if (c >= 0) {
+            if (c != computed_for) {  // a repeat (U+FFFD...) reuses the last one
+                computed = skeleton_of(text.data() + start, static_cast<int32_t>(i - start));
+                computed_for = c;
             }
-            if (skeleton.empty()) continue;
-            // The text since the last change, then the skeleton. Both are short in text made
-            // of look-alikes, and moved kCopyChunk bytes at once (into the room kept after
-            // used) when they and what is read past them fit.
-            constexpr std::size_t kCopyChunk = kSkeletonPadding;
-            const std::size_t unchanged = static_cast<std::size_t>(start) - copied;
-            const std::size_t needed = unchanged + skeleton.size() + 2 * kCopyChunk;
-            if (out.size() - used < needed) {
-                out.resize(std::max({out.size() * 2, text.size(), used + needed}));
-            }
-            char* w = out.data() + used;
-            if (unchanged <= kCopyChunk && copied + kCopyChunk <= text.size()) {
-                std::memcpy(w, text.data() + copied, kCopyChunk);
-            } else {
-                std::memcpy(w, text.data() + copied, unchanged);
-            }
-            w += unchanged;
-            if (padded && skeleton.size() <= kCopyChunk) {
-                std::memcpy(w, skeleton.data(), kCopyChunk);
-            } else {
-                std::memcpy(w, skeleton.data(), skeleton.size());
-            }
-            used += unchanged + skeleton.size();
-            copied = static_cast<std::size_t>(i);
+            skeleton = computed;
         }
-    }
+        if (skeleton.empty()) return true;
+        // The text since the last change, then the skeleton. Both are short in text made
+        // of look-alikes, and moved kCopyChunk bytes at once (into the room kept after
+        // used) when they and what is read past them fit.
+        constexpr std::size_t kCopyChunk = kSkeletonPadding;
+        const std::size_t unchanged = start - copied;
+        const std::size_t needed = unchanged + skeleton.size() + 2 * kCopyChunk;
+        if (out.size() - used < needed) {
+            out.resize(std::max({out.size() * 2, text.size(), used + needed}));
+        }
+        char* w = out.data() + used;
+        if (unchanged <= kCopyChunk && copied + kCopyChunk <= text.size()) {
+            std::memcpy(w, text.data() + copied, kCopyChunk);
+        } else {
+            std::memcpy(w, text.data() + copied, unchanged);
+        }
+        w += unchanged;
+        if (padded && skeleton.size() <= kCopyChunk) {
+            std::memcpy(w, skeleton.data(), kCopyChunk);
+        } else {
+            std::memcpy(w, skeleton.data(), skeleton.size());
+        }
+        used += unchanged + skeleton.size();
+        copied = static_cast<std::size_t>(i);
+        return true;
+    });
     if (out.empty()) return std::nullopt;
     out.resize(used);
     out.append(text.substr(copied));
