@@ -305,74 +305,6 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
     return out;
 }
 
-Normalizer::Normalizer() {
-    UErrorCode status = U_ZERO_ERROR;
-    nfkc_casefold(status);
-    if (U_FAILURE(status)) {
-        init_error_ = std::string("ICU NFKC_Casefold data: ") + u_errorName(status);
-        return;
-    }
-    const icu::Normalizer2* nfkc = nfkc_casefold(status);
-    ascii_boundaries_ = true;
-    for (UChar32 c = 0; c < 0x80; ++c) {
-        ascii_boundaries_ = ascii_boundaries_ && nfkc->hasBoundaryBefore(c);
-    }
-    spoof_ = uspoof_open(&status);
-    if (U_FAILURE(status)) {
-        init_error_ = std::string("ICU spoof checker: ") + u_errorName(status);
-        spoof_ = nullptr;
-        return;
-    }
-    bmp_skeletons_.resize(static_cast<std::size_t>(kSkeletonCacheEnd - kSkeletonCacheFirst));
-    for (UChar32 c = kSkeletonCacheFirst; c < kSkeletonCacheEnd; ++c) {
-        char buf[U8_MAX_LENGTH];
-        int32_t n = 0;
-        UBool error = false;
-        U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
-        if (error || U_IS_SURROGATE(c)) continue;  // never decoded from valid UTF-8
-        const std::string skeleton = skeleton_of(buf, n);
-        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] =
-            static_cast<uint32_t>(skeleton_pool_.size()) << kSkeletonLengthBits |
-            static_cast<uint32_t>(skeleton.size());
-        skeleton_pool_ += skeleton;
-    }
-    skeleton_pool_.append(kSkeletonPadding, '\0');
-}
-
-std::string Normalizer::skeleton_of(const char* utf8, int32_t length) const {
-    char skeleton[32];
-    UErrorCode status = U_ZERO_ERROR;
-    const int32_t n =
-        uspoof_getSkeletonUTF8(spoof_, 0, utf8, length, skeleton, sizeof skeleton, &status);
-    if (U_FAILURE(status) || n <= 0 || n >= static_cast<int32_t>(sizeof skeleton)) return {};
-    std::string out(skeleton, static_cast<std::size_t>(n));
-    for (char& b : out) {
-        const auto u = static_cast<unsigned char>(b);
-        if (u >= 0x80 || u < 0x20) return {};
-        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-    }
-    return out;
-}
-
-Normalizer::~Normalizer() {
-    if (spoof_ != nullptr) uspoof_close(spoof_);
-}
-
-bool Normalizer::ok(std::string* why) const {
-    if (init_error_.empty()) return true;
-    if (why != nullptr) *why = init_error_;
-    return false;
-}
-
-Normalized Normalizer::normalize(std::string_view raw) const {
-    Normalized n;
-    n.clean = strip_invisible(raw, &n.invisible_in_words, &n.bidi_controls, &n.tags);
-    const auto marked = mark_inner_capitals(n.clean);
-    n.text = fold(marked ? *marked : n.clean);
-    if (auto shortened = shorten_separator_runs(n.text)) n.text = std::move(*shortened);
-    return n;
-}
-
 namespace {
 
 // Calls f(start, end, c) for each code point that starts at a lead byte (0xC0 and up), in
@@ -437,6 +369,77 @@ class LatinBases {
 };
 
 }  // namespace
+
+Normalizer::Normalizer() {
+    UErrorCode status = U_ZERO_ERROR;
+    nfkc_casefold(status);
+    if (U_FAILURE(status)) {
+        init_error_ = std::string("ICU NFKC_Casefold data: ") + u_errorName(status);
+        return;
+    }
+    const icu::Normalizer2* nfkc = nfkc_casefold(status);
+    ascii_boundaries_ = true;
+    for (UChar32 c = 0; c < 0x80; ++c) {
+        ascii_boundaries_ = ascii_boundaries_ && nfkc->hasBoundaryBefore(c);
+    }
+    spoof_ = uspoof_open(&status);
+    if (U_FAILURE(status)) {
+        init_error_ = std::string("ICU spoof checker: ") + u_errorName(status);
+        spoof_ = nullptr;
+        return;
+    }
+    bmp_skeletons_.resize(static_cast<std::size_t>(kSkeletonCacheEnd - kSkeletonCacheFirst));
+    for (UChar32 c = kSkeletonCacheFirst; c < kSkeletonCacheEnd; ++c) {
+        char buf[U8_MAX_LENGTH];
+        int32_t n = 0;
+        UBool error = false;
+        U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, U8_MAX_LENGTH, c, error);
+        if (error || U_IS_SURROGATE(c)) continue;  // never decoded from valid UTF-8
+        const std::string skeleton = skeleton_of(buf, n);
+        bmp_skeletons_[static_cast<std::size_t>(c - kSkeletonCacheFirst)] =
+            static_cast<uint32_t>(skeleton_pool_.size()) << kSkeletonLengthBits |
+            static_cast<uint32_t>(skeleton.size());
+        skeleton_pool_ += skeleton;
+    }
+    skeleton_pool_.append(kSkeletonPadding, '\0');
+    // Built here, at start-up, rather than by the first text with a mark in it (a daemon's
+    // first request, by then under its seccomp filter).
+    (void)LatinBases::get();
+}
+
+std::string Normalizer::skeleton_of(const char* utf8, int32_t length) const {
+    char skeleton[32];
+    UErrorCode status = U_ZERO_ERROR;
+    const int32_t n =
+        uspoof_getSkeletonUTF8(spoof_, 0, utf8, length, skeleton, sizeof skeleton, &status);
+    if (U_FAILURE(status) || n <= 0 || n >= static_cast<int32_t>(sizeof skeleton)) return {};
+    std::string out(skeleton, static_cast<std::size_t>(n));
+    for (char& b : out) {
+        const auto u = static_cast<unsigned char>(b);
+        if (u >= 0x80 || u < 0x20) return {};
+        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+    }
+    return out;
+}
+
+Normalizer::~Normalizer() {
+    if (spoof_ != nullptr) uspoof_close(spoof_);
+}
+
+bool Normalizer::ok(std::string* why) const {
+    if (init_error_.empty()) return true;
+    if (why != nullptr) *why = init_error_;
+    return false;
+}
+
+Normalized Normalizer::normalize(std::string_view raw) const {
+    Normalized n;
+    n.clean = strip_invisible(raw, &n.invisible_in_words, &n.bidi_controls, &n.tags);
+    const auto marked = mark_inner_capitals(n.clean);
+    n.text = fold(marked ? *marked : n.clean);
+    if (auto shortened = shorten_separator_runs(n.text)) n.text = std::move(*shortened);
+    return n;
+}
 
 std::optional<std::string> strip_marks_on_latin(std::string_view text) {
     if (is_ascii(text)) return std::nullopt;
