@@ -815,9 +815,17 @@ std::size_t unleet_word(std::string_view t, std::size_t i, std::string& out, boo
     // "2024" or "$5").
     leading = std::min(leading, j - i - trailing);  // a word of marks only: counted once
     leet -= trailing + leading;
+    // In a word already written with stand-ins, a bang before it and a dollar after it are
+    // letters too: "!gn0r3", "!n$truct!0n$" (still not "!important", "$5" or "h4ck3r!").
+    std::size_t from = i + leading;
+    std::size_t to = j - trailing;
+    if (leet > 0) {
+        for (; from > i && t[from - 1] == '!'; --from) ++leet;
+        for (; to < j && t[to] == '$'; ++to) ++leet;
+    }
     if (leet > 0 && letters >= 2 && letters >= leet && longest < 4 && !address) {
         if (!changed) out.assign(t);  // copy only once a word needs rewriting
-        for (std::size_t k = i + leading; k < j - trailing; ++k) {
+        for (std::size_t k = from; k < to; ++k) {
             const auto d = static_cast<unsigned char>(t[k]);
             if (is_leet_char(d)) out[k] = kLeet[d];
         }

@@ -153,8 +153,13 @@ std::optional<std::string> reference_unleet(std::string_view t) {
             ++leading;
         }
         leet -= trailing + leading;
+        std::size_t from = i + leading, to = j - trailing;
+        if (leet > 0) {  // a leet word: a bang before it and a dollar after it are letters
+            while (from > i && t[from - 1] == '!') --from, ++leet;
+            while (to < j && t[to] == '$') ++to, ++leet;
+        }
         if (leet > 0 && letters >= 2 && letters >= leet) {
-            for (std::size_t k = i + leading; k < j - trailing; ++k) {
+            for (std::size_t k = from; k < to; ++k) {
                 if (const char l = leet_of(static_cast<unsigned char>(t[k])); l != 0) out[k] = l;
             }
             changed = true;
