@@ -145,8 +145,8 @@ Result<Action> ActionManager::create(const BusCaller& c, const std::string& type
             return make_error(Errc::InvalidArgument, "parameters need an 'operation' string");
         a.operation = params["operation"].get<std::string>();
         params.erase("operation");
-        a.skill = a.type == ActionType::FileOperation ? "filesystem" : skill_id;
-        if (a.type == ActionType::FileOperation && !skill_id.empty() && skill_id != "filesystem")
+        a.skill = a.type == ActionType::FileOperation ? std::string(kFilesystemSkill) : skill_id;
+        if (a.type == ActionType::FileOperation && !skill_id.empty() && skill_id != kFilesystemSkill)
             return make_error(Errc::InvalidArgument,
                               "file_operation runs the filesystem skill; leave skill_id empty");
         if (!valid_skill_id(a.skill))

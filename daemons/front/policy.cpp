@@ -186,7 +186,19 @@ Classification classify(const Policy& p, ActionType type, const std::string& ope
             if (manifest == nullptr) return {RiskLevel::Critical, "unknown skill"};
             const auto* op = manifest->find_operation(operation);
             if (op == nullptr) return {RiskLevel::Critical, "operation not declared by the skill"};
-            return {op->level, "manifest: " + manifest->id + "." + operation};
+            Classification c{op->level, "manifest: " + manifest->id + "." + operation};
+            // The file_operation levels hold for the filesystem skill however it is asked for:
+            // skill_execution is another door to the same operations, not a way round them.
+            if (manifest->id == kFilesystemSkill) {
+                const bool writes = file_operation_writes(operation);
+                const RiskLevel floor = writes ? p.file_write : p.file_read;
+                if (floor > c.level) {
+                    c.level = floor;
+                    c.reason = writes ? "policy: file_operation that changes files"
+                                      : "policy: file_operation read";
+                }
+            }
+            return c;
         }
         case ActionType::Unknown:
             break;

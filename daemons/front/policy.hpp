@@ -46,6 +46,9 @@ Result<Policy> load_policy(const std::string& defaults_file, const std::string& 
 enum class Role { None, Approver, Admin };
 Role role_of(const Policy& p, const BusCaller& caller);
 
+// The skill file_operation runs. Its operations get the file_operation levels as a floor
+// whichever action type asks for them.
+inline constexpr std::string_view kFilesystemSkill = "filesystem";
 // The filesystem skill's operations that change files.
 bool file_operation_writes(std::string_view operation);
 

@@ -259,7 +259,7 @@ else
   fail "mallory's busctl call to closedpawd: exit $rc, output: $out_m"
 fi
 
-# --- A low-risk action runs in runsc, through the socket-activated broker ------------------------
+# --- A medium-risk read runs in runsc, through the socket-activated broker ------------------------
 useradd --no-create-home --shell /usr/sbin/nologin --groups closedpaw-users,closedpaw-approvers cp-bob
 bob_uid=$(id -u cp-bob)
 mkdir -p "$workspace" && chown 65534:65534 "$workspace" && chmod 700 "$workspace"
@@ -268,7 +268,7 @@ out_a=$(as_user cp-alice closedpawctl run filesystem read path=notes.txt --timeo
 rc=$?
 if [[ $rc -eq 0 && $out_a == *'"status": "completed"'* && $out_a == *'"runtime": "runsc"'* &&
       $out_a == *"Meeting at 10:00."* ]]; then
-  ok "a low-risk read by a member of closedpaw-users ran at once in runsc and returned the file"
+  ok "a medium-risk read by a member of closedpaw-users ran at once in runsc and returned the file"
 else
   fail "alice's filesystem read: exit $rc, output: $out_a"
   journalctl -q --no-pager -u "$broker_unit" -u "$front_unit" | tail -30 | sed 's/^/    | /'

@@ -67,8 +67,12 @@ BOOST_AUTO_TEST_CASE(classification_follows_the_design_defaults) {
     BOOST_TEST(classify(p, ActionType::FileOperation, "read", &m).level == RiskLevel::Medium);
     for (const char* op : {"write", "delete", "create_dir", "modify", "anything_else"})
         BOOST_TEST(classify(p, ActionType::FileOperation, op, &m).level == RiskLevel::High, op);
-    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &m).level ==
+    auto other = manifest(RiskLevel::Low, RiskLevel::High);
+    other.id = "textstats";
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &other).level ==
                RiskLevel::Low);  // the manifest's level
+    // The filesystem skill keeps the file_operation levels as a floor however it is asked for.
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &m).level == RiskLevel::Medium);
     BOOST_TEST(classify(p, ActionType::SkillExecution, "undeclared", &m).level ==
                RiskLevel::Critical);
     BOOST_TEST(classify(p, ActionType::SkillExecution, "read", nullptr).level ==
@@ -78,6 +82,27 @@ BOOST_AUTO_TEST_CASE(classification_follows_the_design_defaults) {
     BOOST_TEST(classify(p, ActionType::FileOperation, "read", &strict).level ==
                RiskLevel::Critical);
     BOOST_TEST(classify(p, ActionType::FileOperation, "write", &strict).level == RiskLevel::High);
+}
+
+// An admin who raises the file_operation levels raises them for skill_execution of the
+// filesystem skill too: it is another door to the same operations.
+BOOST_AUTO_TEST_CASE(file_operation_levels_hold_through_skill_execution) {
+    auto p = policy_with(
+        "[levels]\nfile_operation_read = \"high\"\nfile_operation_write = \"critical\"\n");
+    auto m = manifest(RiskLevel::Low, RiskLevel::High);
+    for (ActionType t : {ActionType::FileOperation, ActionType::SkillExecution}) {
+        BOOST_TEST(classify(p, t, "read", &m).level == RiskLevel::High);
+        BOOST_TEST(classify(p, t, "write", &m).level == RiskLevel::Critical);
+    }
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "write", &m).reason ==
+               "policy: file_operation that changes files");
+    // A manifest above the floor keeps its own level.
+    auto strict = manifest(RiskLevel::Critical, RiskLevel::Critical);
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "read", &strict).level ==
+               RiskLevel::Critical);
+    auto other = manifest(RiskLevel::Low, RiskLevel::High);
+    other.id = "textstats";
+    BOOST_TEST(classify(p, ActionType::SkillExecution, "write", &other).level == RiskLevel::High);
 }
 
 BOOST_AUTO_TEST_CASE(overrides_apply_and_bad_files_name_file_line_and_key) {
