@@ -392,10 +392,23 @@ void ActionManager::expire_due() {
 }
 
 void ActionManager::recover() {
-    std::vector<Action> caught;
-    for (const auto& [id, a] : store_.actions())
-        if (a.status == ActionStatus::Executing || a.status == ActionStatus::Approved)
+    std::vector<Action> caught, altered;
+    for (const auto& [id, a] : store_.actions()) {
+        if (is_terminal(a.status)) continue;
+        // What an approver confirms is the digest; an action whose journal entry no longer
+        // matches it (edited on disk) must not be approved or run as it now reads.
+        if (a.digest != action_digest(a.type_name, a.skill, a.operation, a.params))
+            altered.push_back(a);
+        else if (a.status == ActionStatus::Executing || a.status == ActionStatus::Approved)
             caught.push_back(a);
+    }
+    for (auto& a : altered) {
+        a.status = ActionStatus::Failed;
+        a.reason = "its journal entry no longer matches the digest it was submitted with "
+                   "(changed on disk); refused";
+        log::error("action " + a.id + ": " + a.reason);
+        change(a, "failed", 0, a.reason);
+    }
     for (auto& a : caught) {
         a.status = ActionStatus::Failed;
         a.reason = "closedpawd stopped while this action was executing; it may or may not have run";
@@ -408,8 +421,15 @@ void ActionManager::flush() {
     if (after_commit_.empty() && changed_ids_.empty() && !audit_.has_uncommitted()) return;
     Result<void> r;
     if (audit_failure_) r = *audit_failure_;
-    if (r) r = store_.commit();
+    // The audit entry is durable before the change it records: a crash between the two leaves
+    // an audited change that did not persist (the submitter was never answered), never a
+    // persisted change the audit log does not show.
     if (r) r = audit_.commit();
+    if (r) {
+        r = store_.commit();  // discards the batch itself if it fails
+    } else {
+        store_.discard();  // not audited: it never happened
+    }
     audit_failure_.reset();
     auto conts = std::move(after_commit_);
     auto changed = std::move(changed_ids_);

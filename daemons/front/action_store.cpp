@@ -1,6 +1,7 @@
 #include "action_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,12 +32,17 @@ Result<ActionStore> ActionStore::open(const std::string& dir, std::size_t keep_f
             pos = nl + 1;
             auto a = Action::from_json(j);
             if (!a) {
-                ++s.skipped_;
+                ++s.damaged_;  // a whole line that does not read: damage, not a crash
                 continue;
             }
             std::string id = a->id;
             s.actions_[id] = std::move(*a);
         }
+    }
+    // Compaction rewrites the journal; a damaged one is kept aside first, for whoever looks.
+    if (s.damaged_ > 0) {
+        s.damaged_copy_ = s.path_ + ".damaged";
+        CP_TRY(write_file_atomic(s.damaged_copy_, *text));
     }
     CP_TRY(s.compact());
     return s;
@@ -48,17 +54,42 @@ const Action* ActionStore::find(const std::string& id) const {
 }
 
 void ActionStore::put(const Action& a) {
+    if (undo_.count(a.id) == 0) {  // the action as it was before this batch, to discard() to
+        auto it = actions_.find(a.id);
+        undo_[a.id] = it == actions_.end() ? std::nullopt : std::optional<Action>(it->second);
+    }
     actions_[a.id] = a;
     pending_ += a.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+void ActionStore::discard() {
+    for (auto& [id, before] : undo_) {
+        if (before)
+            actions_[id] = std::move(*before);
+        else
+            actions_.erase(id);
+    }
+    undo_.clear();
+    pending_.clear();
+}
+
 Result<void> ActionStore::commit() {
     if (pending_.empty()) return {};
-    std::string out;
-    out.swap(pending_);
-    CP_TRY(write_all(fd_.get(), out));
-    if (::fdatasync(fd_.get()) != 0) return Error::from_errno("fdatasync " + path_);
-    appended_bytes_ += out.size();
+    // A write that fails (a full disk) is cut back off the journal and the batch discarded, so
+    // the next line is not appended to a torn one and memory says what the disk says.
+    struct stat st {};
+    const bool sized = ::fstat(fd_.get(), &st) == 0;
+    auto fail = [&](Error e) -> Result<void> {
+        if (sized && ::ftruncate(fd_.get(), st.st_size) != 0)
+            e.message += "; the torn batch could not be cut off (it is dropped at the next start)";
+        discard();
+        return e;
+    };
+    if (auto w = write_all(fd_.get(), pending_); !w) return fail(std::move(w).error());
+    if (::fdatasync(fd_.get()) != 0) return fail(Error::from_errno("fdatasync " + path_));
+    appended_bytes_ += pending_.size();
+    pending_.clear();
+    undo_.clear();
     if (appended_bytes_ > kCompactAfter) return compact();
     return {};
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "action.hpp"
+#include "common/log.hpp"
 
 namespace closedpaw::front {
 
@@ -202,7 +203,7 @@ Result<AuditLog> AuditLog::open(const std::string& dir) {
     else
         log.broken_ = check_head(chain, *head, log.log_path_);
 
-    UniqueFd fd(::open(log.log_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(::open(log.log_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) return Error::from_errno("cannot open " + log.log_path_);
     if (log.broken_.empty()) {
         // A torn last line was never acknowledged (its batch never reached fdatasync+head): drop
@@ -254,10 +255,15 @@ Result<void> AuditLog::commit() {
     if (queue_.empty()) return {};
     std::string batch;
     for (auto& l : queue_) batch += l;
+    // Where the log ends now: a failed write (a full disk) is cut back to here, so the log stays
+    // the chain it was and the next batch can be written once there is room again.
+    struct stat st {};
+    const bool sized = ::fstat(fd_.get(), &st) == 0;
     auto fail = [&](Error e) -> Result<void> {
         queue_.clear();
         queued_entries_.clear();
-        broken_ = "an audit write failed: " + e.message;
+        if (!sized || ::ftruncate(fd_.get(), st.st_size) != 0 || ::fdatasync(fd_.get()) != 0)
+            broken_ = "an audit write failed and could not be undone: " + e.message;
         return e;
     };
     if (auto w = write_all(fd_.get(), batch); !w) return fail(std::move(w).error());
@@ -270,9 +276,12 @@ Result<void> AuditLog::commit() {
     // names entries the log lacks. It needs no fsync of its own: after a power loss it may lag
     // behind the log, which verification accepts (the chain itself vouches for the extra
     // entries); what it must catch, a log shorter than its head, stays caught.
+    // The entries are durable: a head that could not be replaced only lags, which verification
+    // accepts, and is replaced with the next batch.
     nlohmann::json h = {{"seq", seq_}, {"hash", head_hash_}};
     if (auto w = write_file_atomic(head_path_, h.dump() + "\n", {.mode = 0600, .sync = false}); !w)
-        return fail(std::move(w).error());
+        log::warning("audit.head could not be replaced (" + w.error().message +
+                     "); it lags behind the log until the next write");
     return {};
 }
 

@@ -100,7 +100,11 @@ int main(int argc, char** argv) {
     auto store = ActionStore::open(config->state_directory, config->keep_finished_actions);
     if (!store) return fail("action store", store.error());
     if (store->skipped_lines() > 0)
-        log::warning("action store: skipped " + std::to_string(store->skipped_lines()) + " unreadable line(s) (a torn write from a crash)");
+        log::warning("action store: skipped a torn last line (a write cut short by a crash)");
+    if (store->damaged_lines() > 0)
+        log::error("action store: " + std::to_string(store->damaged_lines()) +
+                   " line(s) of the journal do not read as actions (damaged or edited); those "
+                   "actions are lost. The journal as found is kept in " + store->damaged_copy());
     auto audit = AuditLog::open(config->state_directory);
     if (!audit) return fail("audit log", audit.error());
     if (!audit->broken().empty())

@@ -1,11 +1,16 @@
 #define BOOST_TEST_MODULE front_crash
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "front_harness.hpp"
 
@@ -16,6 +21,28 @@ struct Stack {
     Stack() { require_stack(); }
 };
 BOOST_TEST_GLOBAL_FIXTURE(Stack);
+
+std::vector<std::string> file_lines(const std::string& path) {
+    std::ifstream f(path);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(f, l);) out.push_back(l);
+    return out;
+}
+
+// The ids of the actions in the journal, and of those the audit log says were submitted.
+std::set<std::string> ids_in(const std::string& path, const char* event) {
+    std::set<std::string> ids;
+    for (const auto& l : file_lines(path)) {
+        auto j = nlohmann::json::parse(l, nullptr, false);
+        if (j.is_discarded()) continue;
+        if (event == nullptr) {
+            if (j.contains("id")) ids.insert(j["id"].get<std::string>());
+        } else if (j.value("event", "") == event) {
+            ids.insert(j["action"].get<std::string>());
+        }
+    }
+    return ids;
+}
 }  // namespace
 
 // kill -9 while four clients stream submissions: after each restart the audit chain verifies
@@ -79,8 +106,61 @@ BOOST_AUTO_TEST_CASE(kill_9_during_a_stream_of_submissions_loses_no_acknowledged
         });
         BOOST_REQUIRE_MESSAGE(
             missing == 0, "after kill " << kill << ": " << missing << " acknowledged actions lost");
+        // Nothing is in the journal that the audit log does not show submitted: the audit entry
+        // is made durable first.
+        const auto audited = ids_in(h.state() + "/audit.log", "submitted");
+        std::size_t unaudited = 0;
+        for (const auto& id : ids_in(h.state() + "/actions.journal", nullptr))
+            unaudited += audited.count(id) == 0;
+        BOOST_REQUIRE_MESSAGE(unaudited == 0, "after kill " << kill << ": " << unaudited
+                                                            << " actions in the journal that the "
+                                                               "audit log never recorded");
     }
     std::cout << "front_crash: kills=" << kKills << " acknowledged_submissions=" << submitted
               << " lost=0\n";
     BOOST_TEST(submitted > static_cast<std::size_t>(kKills));
+}
+
+// The journal edited while closedpawd is stopped: an action whose parameters no longer match the
+// digest it was submitted with (the digest the approver is shown and confirms) is failed at
+// start, never run as it now reads; a line that no longer reads as an action is reported, and
+// the journal as found is kept beside it rather than compacted away.
+BOOST_AUTO_TEST_CASE(an_edited_journal_entry_is_refused_and_a_damaged_one_is_kept) {
+    FrontHarness h({.start_broker = false});
+    std::vector<std::string> ids;
+    front_call([&](sdbus::IProxy& p) {
+        for (const char* f : {"keep.txt", "edited.txt", "damaged.txt"})
+            ids.push_back(submit(p, "file_operation", "",
+                                 {{"operation", sdbus::Variant(std::string("delete"))},
+                                  {"path", sdbus::Variant(std::string(f))}})
+                              .id);
+    });
+    h.stop_front();
+    const std::string journal = h.state() + "/actions.journal";
+    auto lines = file_lines(journal);
+    for (auto& l : lines) {
+        if (auto at = l.find("\"edited.txt\""); at != std::string::npos)
+            l.replace(at, 12, "\"important.md\"");
+        if (l.find("damaged.txt") != std::string::npos)
+            l.replace(l.find("\"pending\""), 9, "\"pendinG\"");
+    }
+    {
+        std::ofstream f(journal, std::ios::trunc);  // same file: same owner and mode
+        for (const auto& l : lines) f << l << "\n";
+    }
+    h.start_front();
+    front_call([&](sdbus::IProxy& p) {
+        BOOST_TEST(status_of(p, ids[0]) == "pending");
+        auto edited = get_action(p, ids[1]);
+        BOOST_TEST(edited["status"].get<std::string>() == "failed");
+        BOOST_TEST(edited["reason"].get<std::string>().find("digest") != std::string::npos,
+                   edited["reason"].get<std::string>());
+    });
+    BOOST_TEST(front_call([&](sdbus::IProxy& p) { get_action(p, ids[2]); }) != "ok");
+    BOOST_TEST(h.front_log().find("do not read as actions") != std::string::npos, h.front_log());
+    const auto kept = file_lines(journal + ".damaged");
+    BOOST_TEST(std::any_of(kept.begin(), kept.end(),
+                           [](const auto& l) { return l.find("pendinG") != std::string::npos; }));
+    auto [ok, entries, detail] = verify_audit();
+    BOOST_TEST(ok, detail);
 }

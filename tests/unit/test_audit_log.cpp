@@ -2,6 +2,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sodium.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -152,6 +155,41 @@ BOOST_AUTO_TEST_CASE(a_broken_log_refuses_appends_so_actions_fail_closed) {
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().code == Errc::Corrupt);
     BOOST_TEST(r.error().message.find("Move audit.log") != std::string::npos, r.error().message);
+}
+
+// A batch whose write fails (a full disk; here the file-size limit) is cut back off the log: the
+// log stays the chain it was, nothing is left broken, and the next batch is written once there
+// is room again. Before, one full disk refused every action until closedpawd was restarted.
+BOOST_AUTO_TEST_CASE(a_failed_write_is_undone_and_the_log_carries_on) {
+    Dir d;
+    fill(d.path, 3);
+    auto log = AuditLog::open(d.path).value();
+    const auto size = fs::file_size(d.log());
+    struct sigaction ignore {}, old_action {};
+    ignore.sa_handler = SIG_IGN;
+    BOOST_REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
+    rlimit old_limit{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    rlimit limit = old_limit;
+    limit.rlim_cur = size + 100;  // room for part of the first entry only
+    BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    for (int i = 0; i < 5; ++i) {
+        AuditEvent e;
+        e.action_id = "big" + std::to_string(i);
+        e.event = "submitted";
+        BOOST_REQUIRE(log.append(e).ok());
+    }
+    auto failed = log.commit();
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::sigaction(SIGXFSZ, &old_action, nullptr);
+    BOOST_TEST(!failed.ok());
+    BOOST_TEST(fs::file_size(d.log()) == size);
+    BOOST_TEST(log.broken().empty(), log.broken());
+    BOOST_TEST(log.last_seq() == 3u);
+    BOOST_REQUIRE(log.append(AuditEvent{}).ok());
+    BOOST_REQUIRE(log.commit().ok());
+    BOOST_TEST(log.verify().ok, log.verify().detail);
+    BOOST_TEST(verify(d.path).entries == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(a_torn_unacknowledged_tail_is_dropped_at_open) {
