@@ -416,3 +416,29 @@ BOOST_AUTO_TEST_CASE(a_medium_action_that_runs_without_approval_is_announced_on_
     BOOST_TEST(std::get<1>(notices[0]) == "medium");
     BOOST_TEST(std::get<2>(notices[0]).find("file_operation filesystem.read") != std::string::npos, std::get<2>(notices[0]));
 }
+
+// What an approver reads is what the action holds: a bidi override in a path would show
+// "a<U+202E>txt.md" as "amd.txt", and escape sequences in a skill's error message could rewrite
+// the screen. closedpawctl shows both as escapes, and spells out letters from other scripts.
+BOOST_AUTO_TEST_CASE(closedpawctl_shows_approvers_hidden_and_reordering_characters_as_escapes) {
+    FrontHarness h;
+    const std::string ctl = cptest::build_root() + "/daemons/front/closedpawctl";
+    const std::string bidi = "a\xE2\x80\xAEtxt.md";  // a, U+202E, "txt.md"
+    const std::string cyrillic = "\xD1\x80\xD0\xB0th.md";  // "раth.md", Cyrillic r and a
+    auto s = submit_as("cptest-bob", "file_operation", "",
+                       params({{"operation", "write"}, {"path", bidi}, {"content", cyrillic}}));
+    BOOST_REQUIRE(s.status == "pending");
+    auto show = cptest::run({ctl, "show", s.id});
+    BOOST_TEST(show.exit_code == 0, show.err);
+    BOOST_TEST(show.out.find("\xE2\x80\xAE") == std::string::npos, show.out);
+    BOOST_TEST(show.out.find("a\\u202etxt.md") != std::string::npos, show.out);
+    BOOST_TEST(show.out.find("\\u0440\\u0430th.md") != std::string::npos, show.out);
+    auto pending = cptest::run({ctl, "pending"});
+    BOOST_TEST(pending.out.find("\xE2\x80\xAE") == std::string::npos, pending.out);
+    // A skill's error message that echoes what was asked for, escape sequences and all.
+    auto read = cptest::run({ctl, "run", "filesystem", "read", "path=x.\x1b[2J\x1b[1;1Hok\rdone"});
+    BOOST_TEST(read.exit_code != 0);
+    BOOST_TEST(read.out.find('\x1b') == std::string::npos, read.out);
+    BOOST_TEST(read.err.find('\x1b') == std::string::npos, read.err);
+    BOOST_TEST((read.out + read.err).find("\\u001b") != std::string::npos, read.out + read.err);
+}

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace closedpaw::ctl {
@@ -47,6 +48,10 @@ std::optional<std::string> read_secret(const std::string& prompt, bool confirm);
 bool stdout_is_tty();
 
 std::string json_escape(const std::string& s);
+// Text from the daemon (parameters, reasons, skill output) as a terminal may show it: controls,
+// bidi overrides and invisible characters as \uXXXX escapes (JSON's spelling, so JSON stays
+// JSON), bytes that are not UTF-8 as \xNN. What an approver reads is what the text holds.
+std::string shown(std::string_view s);
 std::string format_time_usec(std::uint64_t usec);
 
 int vault_command(const std::vector<std::string>& argv);

@@ -63,29 +63,39 @@ nlohmann::json action_json(const VariantMap& a) {
     return j;
 }
 
+// Every field is shown(): an approver must not be shown a path a bidi override turned round.
 void print_action(const VariantMap& a, bool full) {
-    std::cout << str(a, "id") << "  " << std::left << std::setw(10) << str(a, "status")
-              << std::setw(9) << str(a, "level") << str(a, "type")
-              << (str(a, "skill").empty() ? "" : " " + str(a, "skill"))
-              << (str(a, "operation").empty() ? "" : "." + str(a, "operation")) << "  by "
+    std::cout << shown(str(a, "id")) << "  " << std::left << std::setw(10) << shown(str(a, "status"))
+              << std::setw(9) << shown(str(a, "level")) << shown(str(a, "type"))
+              << (str(a, "skill").empty() ? "" : " " + shown(str(a, "skill")))
+              << (str(a, "operation").empty() ? "" : "." + shown(str(a, "operation"))) << "  by "
               << user_name(num<uint32_t>(a, "submitter_uid")) << "\n";
-    std::cout << "    params: " << str(a, "params") << "\n";
-    std::cout << "    digest: " << str(a, "digest") << "\n";
+    std::cout << "    params: " << shown(str(a, "params")) << "\n";
+    // Letters from other scripts can pass for Latin ones ("раth"): spelled out as well.
+    if (auto p = nlohmann::json::parse(str(a, "params"), nullptr, false);
+        !p.is_discarded() && p.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) !=
+                                 p.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        std::cout << "    params, non-ASCII spelled out: "
+                  << p.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << "    digest: " << shown(str(a, "digest")) << "\n";
     if (!full) return;
-    std::cout << "    why " << str(a, "level") << ": " << str(a, "level_reason") << "\n";
+    std::cout << "    why " << shown(str(a, "level")) << ": " << shown(str(a, "level_reason")) << "\n";
     std::cout << "    created: " << format_time_usec(num<uint64_t>(a, "created_usec"));
     if (str(a, "status") == "pending")
         std::cout << ", expires: " << format_time_usec(num<uint64_t>(a, "expires_usec"));
     std::cout << "\n";
     if (a.count("decided_by"))
         std::cout << "    decided by: " << user_name(num<uint32_t>(a, "decided_by")) << "\n";
-    if (!str(a, "reason").empty()) std::cout << "    reason: " << str(a, "reason") << "\n";
+    if (!str(a, "reason").empty()) std::cout << "    reason: " << shown(str(a, "reason")) << "\n";
     if (!str(a, "result").empty()) {
         auto r = nlohmann::json::parse(str(a, "result"), nullptr, false);
         if (r.is_object() && r.contains("reply"))
-            std::cout << "    reply: " << r["reply"].dump() << "\n";
+            std::cout << "    reply: "
+                      << shown(r["reply"].dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace))
+                      << "\n";
         else
-            std::cout << "    result: " << str(a, "result") << "\n";
+            std::cout << "    result: " << shown(str(a, "result")) << "\n";
     }
 }
 
@@ -144,7 +154,10 @@ int wait_for(Front& f, const std::string& id, bool json, int timeout_s) {
             else {
                 auto r = nlohmann::json::parse(str(a, "result"), nullptr, false);
                 if (st == "completed" && r.is_object() && r.contains("reply"))
-                    std::cout << r["reply"].value("data", nlohmann::json()).dump(2) << "\n";
+                    std::cout << shown(r["reply"].value("data", nlohmann::json())
+                                           .dump(2, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace))
+                              << "\n";
                 else
                     print_action(a, true);
             }
@@ -228,11 +241,13 @@ int audit(Front& f, const Args& a) {
         return kOk;
     }
     for (auto& j : arr) {
-        std::cout << "#" << j["seq"] << " " << j["time"].get<std::string>() << " " << std::left
-                  << std::setw(16) << j["event"].get<std::string>() << " "
-                  << j["action"].get<std::string>() << " " << j["type"].get<std::string>() << " "
-                  << j["skill"].get<std::string>() << " uid " << j["principal"].value("uid", 0u)
-                  << ": " << j["outcome"].get<std::string>() << "\n";
+        std::cout << "#" << j["seq"] << " " << shown(j["time"].get<std::string>()) << " "
+                  << std::left << std::setw(16) << shown(j["event"].get<std::string>()) << " "
+                  << shown(j["action"].get<std::string>()) << " "
+                  << shown(j["type"].get<std::string>()) << " "
+                  << shown(j["skill"].get<std::string>()) << " uid "
+                  << j["principal"].value("uid", 0u) << ": "
+                  << shown(j["outcome"].get<std::string>()) << "\n";
     }
     return kOk;
 }

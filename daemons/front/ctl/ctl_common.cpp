@@ -103,7 +103,7 @@ int report(const std::string& what, const sdbus::Error& e) {
     } else if (n == "org.closedpaw.Error.Unavailable") {
         code = kUnavailable;
     }
-    std::cerr << "closedpawctl: " << what << ": " << e.getMessage() << " (" << n << ")\n";
+    std::cerr << "closedpawctl: " << what << ": " << shown(e.getMessage()) << " (" << n << ")\n";
     if (!advice.empty()) std::cerr << "closedpawctl: " << advice << "\n";
     return code;
 }
@@ -151,6 +151,68 @@ std::optional<std::string> read_secret(const std::string& prompt, bool confirm) 
         }
     }
     return first;
+}
+
+namespace {
+
+// Code points that change how a terminal shows the text around them, or show as nothing:
+// C0/C1 controls and DEL, bidi overrides and isolates, zero-width and other invisible
+// characters, Unicode tags and variation selectors.
+bool hides_or_reorders(char32_t c) {
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x34F || c == 0x61C ||
+           c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 || c == 0x180E ||
+           (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
+           (c >= 0x2060 && c <= 0x206F) || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) ||
+           c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF9 && c <= 0xFFFB) ||
+           (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+void append_escape(std::string& out, char32_t c) {
+    char buf[16];
+    auto unit = [&](unsigned u) {
+        std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        out += buf;
+    };
+    if (c > 0xFFFF) {  // as JSON spells it, so escaped JSON stays JSON
+        c -= 0x10000;
+        unit(0xD800 + static_cast<unsigned>(c >> 10));
+        unit(0xDC00 + static_cast<unsigned>(c & 0x3FF));
+    } else {
+        unit(static_cast<unsigned>(c));
+    }
+}
+
+}  // namespace
+
+std::string shown(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned char b = p[i];
+        std::size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+        char32_t c = len == 1 ? b : len == 2 ? b & 0x1F : len == 3 ? b & 0x0F : b & 0x07;
+        bool valid = len != 0 && i + len <= n;
+        for (std::size_t k = 1; valid && k < len; ++k) {
+            valid = (p[i + k] & 0xC0) == 0x80;
+            c = (c << 6) | (p[i + k] & 0x3F);
+        }
+        const char32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : len == 4 ? 0x10000 : 0;
+        if (!valid || c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", b);
+            out += buf;
+            ++i;
+            continue;
+        }
+        if (hides_or_reorders(c))
+            append_escape(out, c);
+        else
+            out.append(s.substr(i, len));
+        i += len;
+    }
+    return out;
 }
 
 std::string json_escape(const std::string& s) {
