@@ -3,8 +3,11 @@
 
 #include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <mutex>
@@ -441,4 +444,59 @@ BOOST_AUTO_TEST_CASE(closedpawctl_shows_approvers_hidden_and_reordering_characte
     BOOST_TEST(read.out.find('\x1b') == std::string::npos, read.out);
     BOOST_TEST(read.err.find('\x1b') == std::string::npos, read.err);
     BOOST_TEST((read.out + read.err).find("\\u001b") != std::string::npos, read.out + read.err);
+}
+
+// closedpawd's signals name every action and its submitter. The bus delivers them only to those
+// who may see every action (approvers, admins, root): not to a member of closedpaw-users, whose
+// own actions it may ask about, nor to a local user in no ClosedPaw group.
+BOOST_AUTO_TEST_CASE(signals_reach_approvers_only) {
+    FrontHarness h;
+    const std::string dir = cptest::make_temp_dir("signals");
+    ::chmod(dir.c_str(), 01777);
+    auto listen = [&](const std::string& user) {
+        return cptest::as_user(user, [&, user]() -> std::string {
+            auto conn = sdbus::createSystemBusConnection();
+            auto proxy =
+                sdbus::createProxy(*conn, "org.closedpaw.ClosedPaw1", "/org/closedpaw/ClosedPaw1");
+            std::atomic<int> got{0};
+            proxy->uponSignal("ActionChanged")
+                .onInterface(kIface)
+                .call([&](const std::string&, const std::string&, const std::string&) { ++got; });
+            proxy->uponSignal("ActionNotice")
+                .onInterface(kIface)
+                .call([&](const std::string&, const std::string&, const std::string&) { ++got; });
+            proxy->finishRegistration();
+            conn->enterEventLoopAsync();
+            std::ofstream(dir + "/" + user + ".ready") << "";
+            cptest::eventually([&] { return ::access((dir + "/done").c_str(), F_OK) == 0; },
+                               std::chrono::seconds(30));
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            conn->leaveEventLoop();
+            return std::to_string(got.load());
+        });
+    };
+    std::map<std::string, std::string> got;
+    std::mutex m;
+    std::vector<std::thread> listeners;
+    for (const char* u : {"cptest-alice", "cptest-bob", "cptest-mallory"})
+        listeners.emplace_back([&, u] {
+            auto n = listen(u);
+            std::lock_guard l(m);
+            got[u] = n;
+        });
+    BOOST_TEST(cptest::eventually([&] {
+        for (const char* u : {"cptest-alice", "cptest-bob", "cptest-mallory"})
+            if (::access((dir + "/" + u + ".ready").c_str(), F_OK) != 0) return false;
+        return true;
+    }));
+    h.put_file("notes.txt", "n");
+    auto medium = submit_as("cptest-bob", "file_operation", "",
+                            params({{"operation", "read"}, {"path", "notes.txt"}}));
+    BOOST_TEST(wait_done(medium.id) == "completed");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::ofstream(dir + "/done") << "";
+    for (auto& t : listeners) t.join();
+    BOOST_TEST(got["cptest-alice"] != "0");  // the approver hears of bob's action
+    BOOST_TEST(got["cptest-bob"] == "0");
+    BOOST_TEST(got["cptest-mallory"] == "0");
 }
