@@ -164,6 +164,11 @@ Result<Action> ActionManager::create(const BusCaller& c, const std::string& type
         a.skill = skill_id.substr(0, 64);
     }
     a.params = std::move(params);
+    if (manifest != nullptr)  // refused now, not after someone approved it
+        CP_TRY(request_fits(SkillRun{"", a.skill, a.operation, a.params,
+                                     manifest->workspace == WorkspaceAccess::None
+                                         ? ""
+                                         : config_.workspace}));
     // classify; the injection defender may only raise the level
     auto cls = classify(policy_, a.type, a.operation, manifest);
     a.level = cls.level;

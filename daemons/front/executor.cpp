@@ -40,6 +40,28 @@ void Executor::work() {
     }
 }
 
+namespace {
+broker::RunRequest run_request(const SkillRun& run) {
+    broker::RunRequest req;
+    req.skill = run.skill;
+    req.operation = run.operation;
+    req.params = run.params;
+    req.workspace = run.workspace;
+    return req;
+}
+}  // namespace
+
+Result<void> request_fits(const SkillRun& run) {
+    const std::size_t size =
+        broker::encode_request(broker::Request{broker::Verb::Run, run_request(run), {}}).size();
+    if (size > broker::kMaxRequestBytes)
+        return make_error(Errc::LimitExceeded,
+                          "the parameters make a sandbox request of " + std::to_string(size) +
+                              " bytes; the broker takes at most " +
+                              std::to_string(broker::kMaxRequestBytes) + ", so it could not run");
+    return {};
+}
+
 SkillOutcome Executor::execute(const SkillRun& run) const {
     SkillOutcome out;
     auto client = broker::BrokerClient::open(socket_);
@@ -48,12 +70,7 @@ SkillOutcome Executor::execute(const SkillRun& run) const {
             "the sandbox broker is not reachable at " + socket_ + ": " + client.error().message;
         return out;
     }
-    broker::RunRequest req;
-    req.skill = run.skill;
-    req.operation = run.operation;
-    req.params = run.params;
-    req.workspace = run.workspace;
-    auto r = client->run(req);
+    auto r = client->run(run_request(run));
     if (!r) {
         out.error = "the broker failed: " + r.error().message;
         return out;

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/result.hpp"
+
 namespace closedpaw::front {
 
 struct SkillRun {
@@ -26,6 +28,10 @@ struct SkillOutcome {
     std::string error;      // why it failed, for people
     nlohmann::json result;  // what to store on the action (broker result, skill reply)
 };
+
+// Whether the run, as the broker would receive it, fits the broker's request cap. closedpawd
+// asks at submission, so an action too large to run is refused before anyone approves it.
+Result<void> request_fits(const SkillRun& run);
 
 class Executor {
   public:

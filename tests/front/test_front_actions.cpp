@@ -500,3 +500,35 @@ BOOST_AUTO_TEST_CASE(signals_reach_approvers_only) {
     BOOST_TEST(got["cptest-bob"] == "0");
     BOOST_TEST(got["cptest-mallory"] == "0");
 }
+
+// Parameters that fit closedpawd's limits but not the broker's request cap used to wait for an
+// approver and fail only after the approval. They are refused when submitted now.
+BOOST_AUTO_TEST_CASE(an_action_too_large_for_the_sandbox_is_refused_before_approval) {
+    FrontHarness h({.start_broker = false});
+    auto write = [](std::size_t bytes) {
+        return VariantMap{{"operation", sdbus::Variant(std::string("write"))},
+                          {"path", sdbus::Variant(std::string("big.txt"))},
+                          {"content", sdbus::Variant(std::string(bytes, 'b'))}};
+    };
+    std::string error_message;
+    auto too_big = front_call([&](sdbus::IProxy& p) {
+        try {
+            submit(p, "file_operation", "", write(300000));
+        } catch (const sdbus::Error& e) {
+            error_message = e.getMessage();
+            throw;
+        }
+    });
+    BOOST_TEST(too_big == "org.closedpaw.Error.LimitExceeded");
+    BOOST_TEST(error_message.find("broker takes at most") != std::string::npos, error_message);
+    Submitted fits;
+    BOOST_TEST(front_call([&](sdbus::IProxy& p) {
+                   fits = submit(p, "file_operation", "", write(200000));
+               }) == "ok");
+    BOOST_TEST(fits.status == "pending");
+    front_call([&](sdbus::IProxy& p) {
+        std::vector<VariantMap> all;
+        p.callMethod("ListActions").onInterface(kIface).withArguments(std::string("pending")).storeResultsTo(all);
+        BOOST_TEST(all.size() == 1u);
+    });
+}
