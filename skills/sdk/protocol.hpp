@@ -20,6 +20,10 @@ namespace closedpaw::skill {
 
 // Large enough for a 10 MiB write encoded as JSON (or base64), small enough to bound memory.
 inline constexpr std::size_t kMaxRequestBytes = 16u << 20;
+// The most of a skill's stdout the sandbox broker takes (kMaxStdoutBytes in
+// daemons/broker/protocol.hpp). A reply that would be longer is replaced by a refusal that says
+// so, rather than cut off by the broker as "no usable reply".
+inline constexpr std::size_t kMaxReplyBytes = 1u << 20;
 // Deeper JSON is refused before parsing: nothing in a request needs it, and a parser or
 // destructor must never recurse on attacker-chosen depth.
 inline constexpr std::size_t kMaxRequestDepth = 32;

@@ -95,6 +95,18 @@ int run_skill(int argc, char** argv, std::span<const Operation> operations, Skil
             result = handle_request_text(*text, operations, context);
 
         auto out = result.serialize();
+        if (out.size() + 1 > kMaxReplyBytes) {
+            const auto audit = result.audit;
+            result = OperationResult::refused(make_error(
+                Errc::LimitExceeded,
+                "the reply would be " + std::to_string(out.size() + 1) +
+                    " bytes; a skill returns at most " + std::to_string(kMaxReplyBytes) +
+                    " (JSON escapes quotes, backslashes and control characters, and binary is "
+                    "base64): ask for less"));
+            result.audit.operation = audit.operation;
+            result.audit.path = audit.path;
+            out = result.serialize();
+        }
         out += '\n';
         if (auto w = write_result(STDOUT_FILENO, out); !w) {
             std::cerr << w.error().message << "\n";

@@ -100,6 +100,26 @@ BOOST_AUTO_TEST_CASE(the_filesystem_skill_writes_then_reads_through_stdin_and_st
     BOOST_TEST(lim.result["audit"]["error_code"] == "LimitExceeded", lim.run.out);
 }
 
+// A file within the read cap whose reply would not fit what the broker takes from a skill (a
+// megabyte of quotes doubles when JSON escapes them) is refused with a message that says so; a
+// plain file under the cap is read.
+BOOST_AUTO_TEST_CASE(a_reply_too_long_for_the_broker_is_a_refusal_that_says_so) {
+    Workspace ws;
+    std::ofstream(ws.dir + "/quotes.txt") << std::string(600000, '"');
+    std::ofstream(ws.dir + "/plain.txt") << std::string(900000, 'a');
+    auto quotes = call({fs_bin(), ws.dir}, R"({"operation":"read","params":{"path":"quotes.txt"}})");
+    BOOST_TEST(quotes.run.exit_code == 0);
+    BOOST_TEST(quotes.run.out.size() < closedpaw::skill::kMaxReplyBytes);
+    BOOST_TEST(quotes.result["success"] == false, quotes.run.out.substr(0, 300));
+    BOOST_TEST(quotes.result["audit"]["error_code"] == "LimitExceeded");
+    BOOST_TEST(quotes.result["audit"]["operation"] == "read");
+    BOOST_TEST(quotes.result["error"].get<std::string>().find("the reply would be") !=
+               std::string::npos);
+    auto plain = call({fs_bin(), ws.dir}, R"({"operation":"read","params":{"path":"plain.txt"}})");
+    BOOST_TEST(plain.result["success"] == true, plain.run.out.substr(0, 300));
+    BOOST_TEST(plain.run.out.size() < closedpaw::skill::kMaxReplyBytes);
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_get_a_refusal_and_exit_0_internal_failures_do_not) {
     Workspace ws;
     for (const std::string input : {"", "not json", R"({"operation":"format_disk"})",
