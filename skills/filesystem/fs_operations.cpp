@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "encoding.hpp"
 #include "params.hpp"
@@ -42,6 +43,25 @@ Result<void> check_plain_file(const struct stat& st) {
         return make_error(Errc::AccessDenied,
                           "the file has other hard links (it may be shared with a file outside "
                           "the workspace) and is refused");
+    return {};
+}
+
+// A file made read-only, or one that belongs to another user, is kept as it is: the skill
+// replaces or removes only a file its own user could write in place. (Renaming over a file and
+// unlinking it need only the directory's permission, which would ignore the file's own.)
+Result<void> check_changeable(const struct stat& st) {
+    const uid_t me = ::geteuid();
+    if (st.st_uid != me)
+        return make_error(Errc::AccessDenied, "the file belongs to uid " +
+                                                  std::to_string(st.st_uid) + ", not to uid " +
+                                                  std::to_string(me) + " the skill runs as; "
+                                                  "it is left as it is");
+    if ((st.st_mode & S_IWUSR) == 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return make_error(Errc::AccessDenied, std::string("the file is read-only (mode ") + mode +
+                                                  "); it is left as it is");
+    }
     return {};
 }
 
@@ -87,17 +107,19 @@ Result<std::string> temp_name() {
 
 // Writes data to a fresh temp file in dir, then renames it over name: readers see the old
 // content or the new, never a torn file, and a crash leaves at most a stray dotfile.
-Result<void> replace_atomically(int dir, const std::string& name, std::string_view data) {
+// The new file gets mode (the replaced file's permissions, or kFileMode for a new one).
+Result<void> replace_atomically(int dir, const std::string& name, std::string_view data,
+                                mode_t mode) {
     auto tmp = temp_name();
     if (!tmp) return std::move(tmp).error();
     UniqueFd fd(::openat(dir, tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                         kFileMode));
+                         0600));
     if (!fd) return Error::from_errno("cannot create a temporary file");
     auto fail = [&](Error e) -> Result<void> {
         ::unlinkat(dir, tmp->c_str(), 0);
         return e;
     };
-    if (::fchmod(fd.get(), kFileMode) != 0) return fail(Error::from_errno("fchmod"));
+    if (::fchmod(fd.get(), mode) != 0) return fail(Error::from_errno("fchmod"));
     if (auto w = write_all(fd.get(), data); !w) return fail(std::move(w).error());
     if (::fsync(fd.get()) != 0) return fail(Error::from_errno("fsync"));
     fd.reset();
@@ -243,8 +265,11 @@ OperationResult FilesystemSkill::write(const nlohmann::json& params) const {
         return OperationResult::refused(Error::from_errno("cannot stat the target"), *path);
     if (!created) {
         if (auto ok = check_plain_file(st); !ok) return OperationResult::refused(ok.error(), *path);
+        if (auto ok = check_changeable(st); !ok) return OperationResult::refused(ok.error(), *path);
     }
-    if (auto w = replace_atomically(parent->dir.get(), parent->name, content); !w)
+    // An overwritten file keeps its permissions (a 0600 file stays private); no set-id bits.
+    const mode_t mode = created ? kFileMode : (st.st_mode & 0777);
+    if (auto w = replace_atomically(parent->dir.get(), parent->name, content, mode); !w)
         return OperationResult::refused(w.error(), *path);
     return OperationResult::ok({{"size", content.size()}, {"created", created}}, *path,
                                content.size());
@@ -269,6 +294,7 @@ OperationResult FilesystemSkill::remove(const nlohmann::json& params) const {
     if (auto ok = check_file_name(parent->name, settings_); !ok)
         return OperationResult::refused(ok.error(), *path);
     if (auto ok = check_plain_file(st); !ok) return OperationResult::refused(ok.error(), *path);
+    if (auto ok = check_changeable(st); !ok) return OperationResult::refused(ok.error(), *path);
     // Whatever a racer swaps in meanwhile, unlinkat removes a name in this directory only,
     // and never a directory (no AT_REMOVEDIR).
     if (::unlinkat(parent->dir.get(), parent->name.c_str(), 0) != 0)

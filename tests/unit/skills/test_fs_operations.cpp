@@ -177,6 +177,40 @@ BOOST_FIXTURE_TEST_CASE(writes_are_atomic_replacements_and_leave_no_temp_files, 
     }
 }
 
+// A file made read-only, or one that belongs to another user, is neither replaced nor deleted:
+// renaming over it and unlinking it need only the directory's permission, which would ignore
+// the file's own. An overwritten file keeps its mode, so a private file stays private.
+BOOST_FIXTURE_TEST_CASE(read_only_and_foreign_files_are_kept_and_modes_preserved, Fixture) {
+    for (auto s : cptest::resolve_strategies()) {
+        auto fs = open(s);
+        cptest::plant(ws + "/ro.txt", "keep");
+        ::chmod((ws + "/ro.txt").c_str(), 0444);
+        expect_refusal(fs.write({{"path", "ro.txt"}, {"content", "x"}}), Errc::AccessDenied,
+                       "read-only (mode 0444)");
+        expect_refusal(fs.remove({{"path", "ro.txt"}}), Errc::AccessDenied, "read-only");
+        BOOST_TEST(cptest::slurp(ws + "/ro.txt") == "keep");
+        cptest::plant(ws + "/private.txt", "old");
+        ::chmod((ws + "/private.txt").c_str(), 0600);
+        BOOST_TEST(fs.write({{"path", "private.txt"}, {"content", "new"}}).success);
+        struct stat st {};
+        ::stat((ws + "/private.txt").c_str(), &st);
+        BOOST_TEST((st.st_mode & 0777) == 0600u);
+        if (::geteuid() == 0) {  // only root can give a file to someone else
+            cptest::plant(ws + "/theirs.txt", "theirs");
+            BOOST_REQUIRE(::chown((ws + "/theirs.txt").c_str(), 4242, 4242) == 0);
+            expect_refusal(fs.write({{"path", "theirs.txt"}, {"content", "x"}}),
+                           Errc::AccessDenied, "belongs to uid 4242");
+            expect_refusal(fs.remove({{"path", "theirs.txt"}}), Errc::AccessDenied,
+                           "belongs to uid 4242");
+            BOOST_TEST(cptest::slurp(ws + "/theirs.txt") == "theirs");
+            std::filesystem::remove(ws + "/theirs.txt");
+        }
+        BOOST_TEST(temp_files_in(ws) == 0u);
+        std::filesystem::remove(ws + "/ro.txt");
+        std::filesystem::remove(ws + "/private.txt");
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(binary_content_round_trips_as_base64, Fixture) {
     std::string bytes("\x00\xff\xfe PNG\r\n\x1a\n\x00", 12);
     for (auto s : cptest::resolve_strategies()) {
