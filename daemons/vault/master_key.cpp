@@ -87,6 +87,15 @@ Result<KeyMaterial> prepare_master_key(const VaultConfig& config) {
         struct stat st {};
         if (::lstat(km.path.c_str(), &st) != 0) {
             if (errno != ENOENT) return Error::from_errno("stat " + km.path);
+            // A new key opens no existing store: making one would only turn a missing key into
+            // a "wrong key", and tempt someone to delete the store to get going again.
+            if (struct stat store {}; ::lstat(config.store_path().c_str(), &store) == 0)
+                return make_error(Errc::Config,
+                                  "the master key file " + km.path + " is missing, but the store " +
+                                      config.store_path() +
+                                      " exists and no new key could open it. Put the key file "
+                                      "back (from your backup); only to start an empty vault, "
+                                      "move the store aside");
             CP_TRY(create_key_file(km.path));
         }
         auto fd = open_key_file(km.path);

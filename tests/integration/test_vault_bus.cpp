@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -217,6 +218,22 @@ BOOST_AUTO_TEST_CASE(the_store_on_disk_has_no_plaintext_and_a_damaged_store_is_r
     BOOST_TEST(vault_call([](sdbus::IProxy& p) { vc::store(p, "new", "x"); }) ==
                "org.closedpaw.Error.Corrupt");
     BOOST_TEST(s.vault.log().find("damaged") != std::string::npos, s.vault.log());
+}
+
+// A deleted key file is not silently replaced by a new key while a store exists: the new key
+// could not open it, and the next step would be deleting the store. vaultd refuses to start and
+// says what to do.
+BOOST_AUTO_TEST_CASE(a_missing_key_file_is_not_replaced_while_a_store_exists) {
+    Started s;
+    BOOST_TEST(vault_call([](sdbus::IProxy& p) { vc::store(p, "kept", "v"); }) == "ok");
+    s.vault.stop();
+    const std::string key = s.vault.dir() + "/vault.key";
+    BOOST_REQUIRE(std::filesystem::remove(key));
+    auto r = run({build_root() + "/daemons/vault/closedpaw-vaultd", "--config",
+                  s.vault.config_path()});
+    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.err.find("is missing, but the store") != std::string::npos, r.err);
+    BOOST_TEST(!std::filesystem::exists(key));
 }
 
 BOOST_AUTO_TEST_CASE(the_daemon_runs_as_its_own_user_without_capabilities_under_seccomp) {
