@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -309,6 +310,26 @@ std::string make_temp_dir(const std::string& tag) {
     ::chmod(tmpl.c_str(), 0755);
     temp_dirs().add(tmpl);
     return tmpl;
+}
+
+void with_file_size_limit(std::uintmax_t limit, const std::function<void()>& fn) {
+    struct sigaction ignore {}, old_action {};
+    ignore.sa_handler = SIG_IGN;
+    rlimit old_limit{};
+    if (::sigaction(SIGXFSZ, &ignore, &old_action) != 0 || ::getrlimit(RLIMIT_FSIZE, &old_limit) != 0)
+        throw std::runtime_error("with_file_size_limit: cannot save the limit");
+    rlimit l = old_limit;
+    l.rlim_cur = static_cast<rlim_t>(limit);
+    if (::setrlimit(RLIMIT_FSIZE, &l) != 0) throw std::runtime_error("setrlimit RLIMIT_FSIZE");
+    struct Restore {
+        rlimit limit;
+        struct sigaction action;
+        ~Restore() {
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            ::sigaction(SIGXFSZ, &action, nullptr);
+        }
+    } restore{old_limit, old_action};
+    fn();
 }
 
 bool eventually(const std::function<bool()>& fn, std::chrono::milliseconds timeout) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ std::string build_root();
 // A fresh /tmp/cptest-<tag>-XXXXXX (mode 0755), removed when this process exits
 // (CPTEST_KEEP_TEMP=1 keeps them for a post-mortem).
 std::string make_temp_dir(const std::string& tag);
+// Runs fn with this process's writes beyond limit bytes of a file failing (EFBIG, SIGXFSZ
+// ignored), as they fail on a full disk; the limit and the signal's disposition are restored.
+void with_file_size_limit(std::uintmax_t limit, const std::function<void()>& fn);
 // Polls fn every 20 ms until it returns true or the timeout passes.
 bool eventually(const std::function<bool()>& fn,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));

@@ -2,9 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sodium.h>
-#include <sys/resource.h>
 
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,22 +45,6 @@ std::string read_all(const std::string& path) {
     return s.str();
 }
 
-// Runs f with writes beyond limit bytes failing (EFBIG), as on a full disk.
-template <typename F>
-void with_file_size_limit(std::uintmax_t limit, F&& f) {
-    struct sigaction ignore {}, old_action {};
-    ignore.sa_handler = SIG_IGN;
-    BOOST_REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
-    rlimit old_limit{};
-    BOOST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
-    rlimit l = old_limit;
-    l.rlim_cur = limit;
-    BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &l) == 0);
-    f();
-    ::setrlimit(RLIMIT_FSIZE, &old_limit);
-    ::sigaction(SIGXFSZ, &old_action, nullptr);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(committed_actions_survive_reopening) {
@@ -93,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_is_undone_on_disk_and_in_memory) {
     const auto size = fs::file_size(d.journal());
     s.put(action("kept", ActionStatus::Approved));
     s.put(action("refused"));
-    with_file_size_limit(size + 40, [&] { BOOST_TEST(!s.commit().ok()); });
+    cptest::with_file_size_limit(size + 40, [&] { BOOST_TEST(!s.commit().ok()); });
     BOOST_TEST(fs::file_size(d.journal()) == size);
     BOOST_TEST(s.find("refused") == nullptr);
     BOOST_TEST((s.find("kept")->status == ActionStatus::Pending));
