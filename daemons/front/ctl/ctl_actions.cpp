@@ -65,8 +65,9 @@ nlohmann::json action_json(const VariantMap& a) {
 
 // Every field is shown(): an approver must not be shown a path a bidi override turned round.
 void print_action(const VariantMap& a, bool full) {
-    std::cout << shown(str(a, "id")) << "  " << std::left << std::setw(10) << shown(str(a, "status"))
-              << std::setw(9) << shown(str(a, "level")) << shown(str(a, "type"))
+    std::cout << shown(str(a, "id")) << "  " << std::left << std::setw(10)
+              << shown(str(a, "status")) << std::setw(9) << shown(str(a, "level"))
+              << shown(str(a, "type"))
               << (str(a, "skill").empty() ? "" : " " + shown(str(a, "skill")))
               << (str(a, "operation").empty() ? "" : "." + shown(str(a, "operation"))) << "  by "
               << user_name(num<uint32_t>(a, "submitter_uid")) << "\n";
@@ -79,7 +80,8 @@ void print_action(const VariantMap& a, bool full) {
                   << p.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) << "\n";
     std::cout << "    digest: " << shown(str(a, "digest")) << "\n";
     if (!full) return;
-    std::cout << "    why " << shown(str(a, "level")) << ": " << shown(str(a, "level_reason")) << "\n";
+    std::cout << "    why " << shown(str(a, "level")) << ": " << shown(str(a, "level_reason"))
+              << "\n";
     std::cout << "    created: " << format_time_usec(num<uint64_t>(a, "created_usec"));
     if (str(a, "status") == "pending")
         std::cout << ", expires: " << format_time_usec(num<uint64_t>(a, "expires_usec"));
@@ -154,7 +156,8 @@ int wait_for(Front& f, const std::string& id, bool json, int timeout_s) {
             else {
                 auto r = nlohmann::json::parse(str(a, "result"), nullptr, false);
                 if (st == "completed" && r.is_object() && r.contains("reply"))
-                    std::cout << shown(r["reply"].value("data", nlohmann::json())
+                    std::cout << shown(r["reply"]
+                                           .value("data", nlohmann::json())
                                            .dump(2, ' ', false,
                                                  nlohmann::json::error_handler_t::replace))
                               << "\n";

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemons/broker/protocol.hpp"
 #include "process.hpp"
 #include "protocol.hpp"
 
@@ -104,6 +105,8 @@ BOOST_AUTO_TEST_CASE(the_filesystem_skill_writes_then_reads_through_stdin_and_st
 // megabyte of quotes doubles when JSON escapes them) is refused with a message that says so; a
 // plain file under the cap is read.
 BOOST_AUTO_TEST_CASE(a_reply_too_long_for_the_broker_is_a_refusal_that_says_so) {
+    static_assert(closedpaw::skill::kMaxReplyBytes == closedpaw::broker::kMaxStdoutBytes,
+                  "the SDK refuses exactly what the broker would cut off");
     Workspace ws;
     std::ofstream(ws.dir + "/quotes.txt") << std::string(600000, '"');
     std::ofstream(ws.dir + "/plain.txt") << std::string(900000, 'a');
