@@ -28,7 +28,10 @@ const char* file_type(mode_t mode) {
     if (S_ISREG(mode)) return "file";
     if (S_ISDIR(mode)) return "directory";
     if (S_ISLNK(mode)) return "symlink";
-    return "other";
+    if (S_ISFIFO(mode)) return "fifo";
+    if (S_ISSOCK(mode)) return "socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "device";
+    return "special file";
 }
 
 // Files the skill touches must be plain files with one name: a hardlink planted in the
@@ -152,12 +155,23 @@ OperationResult FilesystemSkill::read(const nlohmann::json& params) const {
     auto path = checked_path(p, settings_, /* is_file= */ true);
     if (!path) return OperationResult::refused(path.error(), given_path(params));
 
-    auto fd = resolver_.open(*path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (!fd) return OperationResult::refused(fd.error(), *path);
+    // The path is resolved to a handle that opens nothing (O_PATH) and its type checked first:
+    // opening a device or a fifo is itself an action (a tape rewinds, a watchdog arms). The
+    // handle's own inode is then opened for reading through /proc/self/fd, so no rename in
+    // between can swap in something else.
+    auto handle = resolver_.open(*path, O_PATH);
+    if (!handle) return OperationResult::refused(handle.error(), *path);
     struct stat st {};
-    if (::fstat(fd->get(), &st) != 0)
+    if (::fstat(handle->get(), &st) != 0)
         return OperationResult::refused(Error::from_errno("cannot stat the file"), *path);
     if (auto ok = check_plain_file(st); !ok) return OperationResult::refused(ok.error(), *path);
+    const std::string self = "/proc/self/fd/" + std::to_string(handle->get());
+    UniqueFd fd(::open(self.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd) return OperationResult::refused(Error::from_errno("cannot open the file"), *path);
+    if (struct stat again {}; ::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev ||
+                              again.st_ino != st.st_ino)
+        return OperationResult::refused(
+            make_error(Errc::AccessDenied, "the file changed while it was opened"), *path);
     if (static_cast<std::uint64_t>(st.st_size) > settings_.max_read_bytes)
         return OperationResult::refused(
             make_error(Errc::LimitExceeded, "the file is " + std::to_string(st.st_size) +
@@ -165,7 +179,7 @@ OperationResult FilesystemSkill::read(const nlohmann::json& params) const {
                                                 std::to_string(settings_.max_read_bytes)),
             *path);
     // The size was checked above; the cap holds even if the file grows meanwhile.
-    auto content = read_all(fd->get(), settings_.max_read_bytes);
+    auto content = read_all(fd.get(), settings_.max_read_bytes);
     if (!content) {
         auto e = std::move(content).error();
         if (e.code == Errc::LimitExceeded)

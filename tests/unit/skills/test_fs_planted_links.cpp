@@ -5,8 +5,10 @@
 #define BOOST_TEST_MODULE fs_planted_links
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstring>
@@ -122,13 +124,22 @@ BOOST_AUTO_TEST_CASE(fifos_and_device_nodes_are_not_regular_files) {
     for (auto strategy : cptest::resolve_strategies()) {
         auto fs = FilesystemSkill::open(t.ws, nlohmann::json::object(), strategy);
         BOOST_REQUIRE(fs.ok());
-        auto r = fs->read(t.p("pipe.txt"));  // O_NONBLOCK: refused at once, no hang
+        // The type is checked on a handle that opens nothing: the fifo is never opened (for a
+        // device, opening is itself an action), which inotify would report as IN_OPEN.
+        UniqueFd watch(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+        BOOST_REQUIRE(watch);
+        BOOST_REQUIRE(::inotify_add_watch(watch.get(), (t.ws + "/pipe.txt").c_str(), IN_OPEN) >= 0);
+        auto r = fs->read(t.p("pipe.txt"));
         expect_refused(r, "read fifo");
-        BOOST_TEST(r.error->find("not a regular file") != std::string::npos, *r.error);
+        BOOST_TEST(r.error->find("is a fifo, not a regular file") != std::string::npos, *r.error);
+        char events[4096];
+        BOOST_TEST(::read(watch.get(), events, sizeof events) < 0, "the fifo was opened");
         expect_refused(fs->write({{"path", "pipe.txt"}, {"content", "x"}}), "write over fifo");
         expect_refused(fs->remove(t.p("pipe.txt")), "delete fifo");
         if (have_device) {
-            expect_refused(fs->read(t.p("null.txt")), "read device");
+            auto d = fs->read(t.p("null.txt"));
+            expect_refused(d, "read device");
+            BOOST_TEST(d.error->find("is a device") != std::string::npos, *d.error);
             expect_refused(fs->write({{"path", "null.txt"}, {"content", "x"}}), "write device");
         }
     }
