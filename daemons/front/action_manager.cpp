@@ -96,7 +96,10 @@ void ActionManager::change(Action a, const std::string& event, uid_t by,
             {"exit_code", a.result.value("exit_code", -1)},
             {"timed_out", a.result.value("timed_out", false)},
             {"duration_ms", a.result.value("duration_ms", 0)},
-            {"path", reply.is_object() ? reply.value("path", nlohmann::json()) : nlohmann::json()},
+            // What the skill says it touched: its claim, not closedpawd's knowledge (the path
+            // asked for is in the "submitted" entry's params).
+            {"skill_reported_path",
+             reply.is_object() ? reply.value("path", nlohmann::json()) : nlohmann::json()},
             {"output_bytes",
              reply.is_object() && reply.contains("data") ? reply["data"].dump().size() : 0}};
     }
