@@ -88,7 +88,10 @@ int main(int argc, char** argv) {
         // The name is taken only once the filter is in place, so whoever sees the vault on
         // the bus sees it confined.
         bus->requestName(vault::kBusName);
-        std::string status = (*manager)->locked() ? "locked" : std::to_string((*manager)->count()) + " secrets";
+        const auto& broken = (*manager)->store_error();
+        std::string status = broken                 ? "refusing every request: " + broken->message
+                             : (*manager)->locked() ? "locked"
+                                                    : std::to_string((*manager)->count()) + " secrets";
         log::info("serving " + std::string(vault::kBusName) + " (" + status + ")");
         EventLoop::notify_ready("Serving, " + status);
         loop.run();

@@ -48,6 +48,9 @@ Result<std::unique_ptr<VaultManager>> VaultManager::open(VaultConfig config, Key
     struct stat st {};
     if (::stat(m->config_.store_path().c_str(), &st) != 0) {
         if (errno != ENOENT) return Error::from_errno("stat " + m->config_.store_path());
+        // Said out loud: a store that was moved or deleted comes back as an empty vault.
+        log::warning("no store at " + m->config_.store_path() +
+                     ": starting an empty vault (if it held secrets, it was moved or deleted)");
         m->master_key_ = std::move(*master);
         m->store_ = VaultStore::create(KeyKind::Raw, KdfParams{});
         auto bytes = m->store_->serialize(m->master_key_);

@@ -218,6 +218,10 @@ BOOST_AUTO_TEST_CASE(the_store_on_disk_has_no_plaintext_and_a_damaged_store_is_r
     BOOST_TEST(vault_call([](sdbus::IProxy& p) { vc::store(p, "new", "x"); }) ==
                "org.closedpaw.Error.Corrupt");
     BOOST_TEST(s.vault.log().find("damaged") != std::string::npos, s.vault.log());
+    // Its start says why it refuses, not "locked"; a first start says it made an empty store.
+    BOOST_TEST(s.vault.log().find("refusing every request") != std::string::npos, s.vault.log());
+    BOOST_TEST(s.vault.log().find("(locked)") == std::string::npos, s.vault.log());
+    BOOST_TEST(s.vault.log().find("starting an empty vault") != std::string::npos, s.vault.log());
 }
 
 // A deleted key file is not silently replaced by a new key while a store exists: the new key
