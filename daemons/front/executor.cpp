@@ -86,11 +86,19 @@ SkillOutcome Executor::execute(const SkillRun& run) const {
         return out;
     }
     if (res.timed_out) {
-        out.error = "the skill ran past its time limit and was killed";
+        // A reply before the kill means the work may well be done: say so, not just "failed".
+        out.error = res.reply.is_object()
+                        ? std::string("the skill replied (") +
+                              (res.reply.value("success", false) ? "success" : "failure") +
+                              ") but did not exit within its time limit and was killed; what "
+                              "it did may have been done"
+                        : "the skill ran past its time limit and was killed";
         return out;
     }
     if (res.reply.is_null()) {
-        out.error = "the skill gave no usable reply (exit " + std::to_string(res.exit_code) +
+        out.error = "the skill gave no usable reply (" +
+                    (res.signal != 0 ? "killed by signal " + std::to_string(res.signal)
+                                     : "exit " + std::to_string(res.exit_code)) +
                     "): " + res.reply_error;
         return out;
     }
