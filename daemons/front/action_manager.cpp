@@ -347,7 +347,8 @@ void ActionManager::start(const Action& a) {
             else
                 executor_->submit(
                     SkillRun{a.id, a.skill, a.operation, a.params,
-                             m->workspace == WorkspaceAccess::None ? "" : config_.workspace});
+                             m->workspace == WorkspaceAccess::None ? "" : config_.workspace,
+                             a.submitter_uid});
             return;
         case ActionType::Chat:
         case ActionType::ModelSwitch:

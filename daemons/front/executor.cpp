@@ -21,7 +21,9 @@ Executor::~Executor() {
 void Executor::submit(SkillRun run) {
     {
         std::lock_guard l(mutex_);
-        queue_.push_back(std::move(run));
+        auto& mine = queues_[run.owner];
+        if (mine.empty()) turns_.push_back(run.owner);
+        mine.push_back(std::move(run));
     }
     cv_.notify_one();
 }
@@ -31,10 +33,17 @@ void Executor::work() {
         SkillRun run;
         {
             std::unique_lock l(mutex_);
-            cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+            cv_.wait(l, [&] { return stopping_ || !turns_.empty(); });
             if (stopping_) return;
-            run = std::move(queue_.front());
-            queue_.pop_front();
+            const uid_t owner = turns_.front();
+            turns_.pop_front();
+            auto& mine = queues_[owner];
+            run = std::move(mine.front());
+            mine.pop_front();
+            if (mine.empty())
+                queues_.erase(owner);
+            else
+                turns_.push_back(owner);  // back of the line for this owner's next run
         }
         done_(run.action_id, execute(run));
     }

@@ -2,9 +2,12 @@
 // must not stall the bus), and hands each outcome back to the event loop.
 #pragma once
 
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +24,7 @@ struct SkillRun {
     std::string operation;
     nlohmann::json params;
     std::string workspace;
+    uid_t owner = 0;  // who submitted it: runs are taken in turn between owners
 };
 
 struct SkillOutcome {
@@ -40,7 +44,7 @@ class Executor {
     Executor(std::string broker_socket, unsigned workers, Done done);
     ~Executor();
 
-    void submit(SkillRun run);
+    void submit(SkillRun run);  // taken in turn between owners, in order for each owner
     // Asks the broker what runtime it has ("none" or a reason when it is unreachable).
     std::string runtime() const;
 
@@ -52,7 +56,10 @@ class Executor {
     Done done_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<SkillRun> queue_;
+    // Runs waiting, per owner, and the owners in turn: one user's queue of slow runs delays
+    // another user's next run by at most one run per worker, not by the whole queue.
+    std::map<uid_t, std::deque<SkillRun>> queues_;
+    std::deque<uid_t> turns_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
