@@ -41,7 +41,13 @@ Result<ActionStore> ActionStore::open(const std::string& dir, std::size_t keep_f
     }
     // Compaction rewrites the journal; a damaged one is kept aside first, for whoever looks.
     if (s.damaged_ > 0) {
+        // Never over an earlier copy: each damaged journal found is evidence of its own.
         s.damaged_copy_ = s.path_ + ".damaged";
+        struct stat st {};
+        for (int n = 1; ::lstat(s.damaged_copy_.c_str(), &st) == 0; ++n) {
+            if (n > 999) return make_error(Errc::Failed, "too many damaged journal copies kept");
+            s.damaged_copy_ = s.path_ + ".damaged." + std::to_string(n);
+        }
         CP_TRY(write_file_atomic(s.damaged_copy_, *text));
     }
     CP_TRY(s.compact());

@@ -109,4 +109,11 @@ BOOST_AUTO_TEST_CASE(a_damaged_line_is_reported_and_the_journal_kept) {
     BOOST_TEST(s.damaged_copy() == d.journal() + ".damaged");
     BOOST_TEST(read_all(s.damaged_copy()).find("pendinG") != std::string::npos);
     BOOST_TEST(read_all(d.journal()).find("pendinG") == std::string::npos);
+    // Damaged again: the first copy is kept, the second goes beside it.
+    std::ofstream(d.journal(), std::ios::app) << "not an action\n";
+    auto again = ActionStore::open(d.path).value();
+    BOOST_TEST(again.damaged_lines() == 1u);
+    BOOST_TEST(again.damaged_copy() == d.journal() + ".damaged.1");
+    BOOST_TEST(read_all(d.journal() + ".damaged").find("pendinG") != std::string::npos);
+    BOOST_TEST(read_all(again.damaged_copy()).find("not an action") != std::string::npos);
 }
