@@ -25,6 +25,10 @@ constexpr std::size_t kMinSpacedLetters = 4;
 // ("1gn0r3-4ll-pr3v10u5-...") are still read one by one.
 constexpr std::size_t kMaxLeetToken = 40;
 constexpr int kDecodeRounds = 2;
+// All rounds together decode at most this many bytes per byte of text, plus the slack (short
+// texts are never cut).
+constexpr std::size_t kMaxDecodedPerByte = 2;
+constexpr std::size_t kDecodedSlack = 64 * 1024;
 
 constexpr std::array<int8_t, 256> make_base64_table() {
     std::array<int8_t, 256> t{};
@@ -117,6 +121,13 @@ bool reads_as_text(std::string_view bytes) {
     std::size_t printable = 0;
     std::size_t letters = 0;
     for (std::size_t i = 0; i < bytes.size();) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        if (b < 0x80) {  // most decoded text: no sequence to read
+            printable += (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t';
+            letters += is_alpha_ascii(b);
+            ++i;
+            continue;
+        }
         const std::size_t n = utf8_sequence(bytes, i);
         if (n == 0) return false;
         const auto c = static_cast<unsigned char>(bytes[i]);
@@ -241,9 +252,7 @@ class Scanner {
                 i = next_candidate(std::max(end, i + 1));
             }
         }
-        percent_decode();
-        char_escape_decode();
-        strip_tags_inside_words();
+        rewrite_escapes();
         return std::move(out_);
     }
 
@@ -422,136 +431,123 @@ class Scanner {
         return true;
     }
 
-    void percent_decode() {
-        // Count escapes, jumping from '%' to '%' (memchr) rather than testing every byte.
-        std::size_t escapes = 0;
+    // Percent escapes ("%49gnore"), character references and escapes (char_escape_at():
+    // "&#73;gnore", "\u0049") and markup inside words ("Ig<b></b>nore", "prev<span>i</span>ous")
+    // hide a phrase with a single one. If the text holds any, the whole text is given once more
+    // with every one of them decoded or removed: one copy, however many kinds it mixes, so the
+    // decoded view of a text is never more than a few times its size. A JSON surrogate pair
+    // ("\ud83d\ude00") is one character. Tags between words are left: they split nothing.
+    // A tag is "<", maybe "/", a name of letters and digits, then ">" or a blank and
+    // attributes: "i<n;" and "a[i]>b" in code are not tags.
+    void rewrite_escapes() {
+        // Percent-encoded text writes blanks as '+': read them so only where it has escapes.
+        bool percent = false;
         for (std::size_t i = s_.find('%'); i != std::string_view::npos && i + 2 < s_.size();
              i = s_.find('%', i + 1)) {
-            if (hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
-                hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
-                ++escapes;
+            if (percent_escape_at(i)) {
+                percent = true;
+                break;
             }
         }
-        if (escapes < kMinPercentEscapes) return;
         std::string decoded;
-        decoded.reserve(s_.size());
-        for (std::size_t i = 0; i < s_.size(); ++i) {
-            if (s_[i] == '%' && i + 2 < s_.size() &&
-                hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
-                hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0) {
-                decoded.push_back(
-                    static_cast<char>(hex_value(static_cast<unsigned char>(s_[i + 1])) * 16 +
-                                      hex_value(static_cast<unsigned char>(s_[i + 2]))));
-                i += 2;
-            } else if (s_[i] == '+') {
-                decoded.push_back(' ');
+        bool changed = false;
+        std::size_t copied = 0;  // s_[copied, i) is still to be appended to decoded
+        auto replace = [&](std::size_t i, std::size_t length, std::string_view with) {
+            if (!changed) decoded.reserve(s_.size());
+            changed = true;
+            decoded.append(s_.substr(copied, i - copied));
+            decoded.append(with);
+            copied = i + length;
+        };
+        // Only these bytes can start a rewrite; everything between them is copied in bulk.
+        const std::string_view starts = percent ? std::string_view("%+&\\<") : "&\\<";
+        for (std::size_t i = s_.find_first_of(starts); i != std::string_view::npos;
+             i = s_.find_first_of(starts, i)) {
+            const char c = s_[i];
+            if (c == '%' && percent_escape_at(i)) {
+                // A run of escapes is one or more characters in UTF-8; one that is not (junk,
+                // "%FF") is left as written rather than spoil the whole copy.
+                std::string bytes;
+                std::size_t j = i;
+                for (; j < s_.size() && percent_escape_at(j); j += 3) {
+                    bytes.push_back(
+                        static_cast<char>(hex_value(static_cast<unsigned char>(s_[j + 1])) * 16 +
+                                          hex_value(static_cast<unsigned char>(s_[j + 2]))));
+                }
+                if (valid_utf8_end(bytes, 0) == bytes.size()) replace(i, j - i, bytes);
+                i = j;
+            } else if (c == '+') {
+                replace(i, 1, " ");
+                i += 1;
+            } else if (c == '&' || c == '\\') {
+                uint32_t cp = 0;
+                const std::size_t n = char_escape_at(s_, i, &cp);
+                if (n == 0) {
+                    i += 1;
+                    continue;
+                }
+                std::size_t length = n;
+                uint32_t low = 0;
+                const std::size_t m =
+                    cp >= 0xD800 && cp <= 0xDBFF ? char_escape_at(s_, i + n, &low) : 0;
+                if (m != 0 && low >= 0xDC00 && low <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    length += m;
+                }
+                std::string utf8;
+                // NUL, a lone surrogate, past U+10FFFF: left as written.
+                if (append_utf8(utf8, cp)) {
+                    replace(i, length, utf8);
+                } else {
+                    length = n;
+                }
+                i += length;
+            } else if (c == '<') {
+                const std::size_t end = tags_end(i);
+                if (inside_word(i, end)) replace(i, end - i, {});
+                i = std::max(end, i + 1);
             } else {
-                decoded.push_back(s_[i]);
+                i += 1;
             }
         }
+        if (!changed) return;
+        decoded.append(s_.substr(copied));
         emit(decoded);
     }
 
-    // Character references and escapes (char_escape_at()), like percent_decode(): with enough
-    // of them, the whole text once more with each decoded ("&#73;gnore" -> "Ignore"). A JSON
-    // surrogate pair ("\ud83d\ude00") is one character.
-    void char_escape_decode() {
-        std::size_t escapes = 0;
-        for (char lead : {'&', '\\'}) {
-            for (std::size_t i = s_.find(lead);
-                 i != std::string_view::npos && escapes < kMinCharEscapes;
-                 i = s_.find(lead, i + 1)) {
-                uint32_t cp = 0;
-                if (char_escape_at(s_, i, &cp) != 0) ++escapes;
-            }
-        }
-        if (escapes < kMinCharEscapes) return;
-        std::string decoded;
-        decoded.reserve(s_.size());
-        bool changed = false;
-        for (std::size_t i = 0; i < s_.size();) {
-            uint32_t cp = 0;
-            const std::size_t n = (s_[i] == '&' || s_[i] == '\\') ? char_escape_at(s_, i, &cp) : 0;
-            if (n == 0) {
-                decoded.push_back(s_[i++]);
-                continue;
-            }
-            uint32_t low = 0;
-            const std::size_t m =
-                cp >= 0xD800 && cp <= 0xDBFF ? char_escape_at(s_, i + n, &low) : 0;
-            if (m != 0 && low >= 0xDC00 && low <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                i += m;
-            }
-            if (append_utf8(decoded, cp)) {
-                changed = true;
-            } else {
-                decoded.append(s_.substr(i, n));  // NUL, a lone surrogate, past U+10FFFF
-            }
-            i += n;
-        }
-        if (changed) emit(decoded);
+    bool percent_escape_at(std::size_t i) const {
+        return s_[i] == '%' && i + 2 < s_.size() &&
+               hex_value(static_cast<unsigned char>(s_[i + 1])) >= 0 &&
+               hex_value(static_cast<unsigned char>(s_[i + 2])) >= 0;
     }
 
-    // Markup inside a word ("Ig<b></b>nore", "prev<span>i</span>ous"): a letter, one or more
-    // tags of at most kMaxTagBytes each, a letter. If there is one, the whole text once more
-    // with those tags removed. Tags between words are left: they split nothing. A tag is "<",
-    // maybe "/", a name of letters and digits, then ">" or a blank and attributes: "i<n;" and
-    // "a[i]>b" in code are not tags.
-    void strip_tags_inside_words() {
-        auto tag_end = [&](std::size_t j) {  // the end of a tag at s_[j] == '<', or j
-            std::size_t k = j + 1;
-            if (k < s_.size() && s_[k] == '/') ++k;
-            const std::size_t name = k;
-            while (k < s_.size() && k - j < kMaxTagBytes &&
-                   is_alnum_ascii(static_cast<unsigned char>(s_[k])))
-                ++k;
-            if (k == name || !is_alpha_ascii(static_cast<unsigned char>(s_[name])) ||
-                k >= s_.size())
-                return j;
-            if (s_[k] != '>' && s_[k] != ' ' && s_[k] != '\t' && s_[k] != '/') return j;
-            const std::size_t close = s_.substr(k, kMaxTagBytes - (k - j)).find_first_of("<>\n");
-            if (close == std::string_view::npos || s_[k + close] != '>') return j;
-            return k + close + 1;
-        };
-        auto tags_end = [&](std::size_t i) {  // the end of the tags from s_[i] == '<', or i
-            std::size_t j = i;
-            for (std::size_t e; j < s_.size() && s_[j] == '<' && (e = tag_end(j)) != j;) j = e;
+    // The end of a tag at s_[j] == '<', or j.
+    std::size_t tag_end(std::size_t j) const {
+        std::size_t k = j + 1;
+        if (k < s_.size() && s_[k] == '/') ++k;
+        const std::size_t name = k;
+        while (k < s_.size() && k - j < kMaxTagBytes &&
+               is_alnum_ascii(static_cast<unsigned char>(s_[k])))
+            ++k;
+        if (k == name || !is_alpha_ascii(static_cast<unsigned char>(s_[name])) || k >= s_.size())
             return j;
-        };
-        auto inside_word = [&](std::size_t i, std::size_t end) {
-            return end > i && i > 0 && end < s_.size() &&
-                   is_alpha_ascii(static_cast<unsigned char>(s_[i - 1])) &&
-                   is_alpha_ascii(static_cast<unsigned char>(s_[end]));
-        };
-        std::size_t first = std::string_view::npos;
-        for (std::size_t i = s_.find('<'); i != std::string_view::npos; i = s_.find('<', i + 1)) {
-            const std::size_t end = tags_end(i);
-            if (inside_word(i, end)) {
-                first = i;
-                break;
-            }
-            i = std::max(i, end == i ? i : end - 1);
-        }
-        if (first == std::string_view::npos) return;
-        std::string stripped(s_.substr(0, first));
-        stripped.reserve(s_.size());
-        for (std::size_t i = first; i < s_.size();) {
-            const std::size_t next = s_.find('<', i);
-            if (next == std::string_view::npos) {
-                stripped.append(s_.substr(i));
-                break;
-            }
-            stripped.append(s_.substr(i, next - i));
-            const std::size_t end = tags_end(next);
-            if (inside_word(next, end)) {
-                i = end;
-            } else {
-                stripped.append(s_.substr(next, std::max(end, next + 1) - next));
-                i = std::max(end, next + 1);
-            }
-        }
-        emit(stripped);
+        if (s_[k] != '>' && s_[k] != ' ' && s_[k] != '\t' && s_[k] != '/') return j;
+        const std::size_t close = s_.substr(k, kMaxTagBytes - (k - j)).find_first_of("<>\n");
+        if (close == std::string_view::npos || s_[k + close] != '>') return j;
+        return k + close + 1;
+    }
+
+    // The end of the tags from s_[i] == '<', or i.
+    std::size_t tags_end(std::size_t i) const {
+        std::size_t j = i;
+        for (std::size_t e; j < s_.size() && s_[j] == '<' && (e = tag_end(j)) != j;) j = e;
+        return j;
+    }
+
+    bool inside_word(std::size_t i, std::size_t end) const {
+        return end > i && i > 0 && end < s_.size() &&
+               is_alpha_ascii(static_cast<unsigned char>(s_[i - 1])) &&
+               is_alpha_ascii(static_cast<unsigned char>(s_[end]));
     }
 
     std::string_view s_;
@@ -588,11 +584,18 @@ bool is_leet_char(unsigned char c) {
 }  // namespace
 
 std::string decode_embedded(std::string_view clean) {
+    // Each round gives at most one whole copy of its input and the decodings of runs within
+    // it; later rounds stop at this many bytes in all, so the view stays linear in the text.
+    const std::size_t budget = kMaxDecodedPerByte * clean.size() + kDecodedSlack;
     std::string decoded = Scanner(clean).run();
     std::string all = decoded;
-    for (int round = 1; round < kDecodeRounds && !decoded.empty(); ++round) {
+    for (int round = 1; round < kDecodeRounds && !decoded.empty() && all.size() < budget; ++round) {
         decoded = Scanner(decoded).run();
-        all += decoded;
+        std::size_t keep = std::min(decoded.size(), budget - all.size());
+        while (keep > 0 && keep < decoded.size() &&
+               (static_cast<unsigned char>(decoded[keep]) & 0xC0) == 0x80)
+            --keep;
+        all.append(decoded, 0, keep);
     }
     return all;
 }

@@ -12,9 +12,11 @@ namespace closedpaw::injection {
 // binary groups, percent-encoding, numeric character references and \u escapes ("&#73;",
 // "\u0049"), and markup inside words ("Ig<b></b>nore") found in clean (case-preserving) text.
 // Returns the decoded pieces that read as text, one per line; empty when nothing decoded. A
-// single escape or in-word tag is enough: the whole text is given once more, decoded. Pieces
-// are decoded a second time, which catches double encoding; invalid UTF-8 in the result is
-// left for the normaliser to replace.
+// single escape or in-word tag is enough: the whole text is given once more, with escapes of
+// every kind decoded in that one copy. Pieces are decoded a second time, which catches double
+// encoding, until the view holds twice the text's bytes (plus 64 KiB): junk full of escapes
+// costs no more than twice its size. Invalid UTF-8 in the result is left for the normaliser to
+// replace.
 std::string decode_embedded(std::string_view clean);
 
 // "i g n o r e  a l l" / "i.g.n.o.r.e" -> "ignore all": runs of at least four single letters
