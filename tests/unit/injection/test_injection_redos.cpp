@@ -56,6 +56,8 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
     std::string printable;
     for (char c = ' '; c <= '~'; ++c) printable.push_back(c);
     printable += "\t\n\r";
+    std::string all_bytes;
+    for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
     const std::string inputs[] = {
         repeat_to("QUJDREVGR0hJSktMTU5PUA", kOneMiB),      // one base64-like run
         repeat_to("<|", kOneMiB),                          // unclosed special tokens
@@ -90,6 +92,9 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         "a<" + std::string(kOneMiB, 'b'),
         repeat_to("i-g-n-o-r-e a.l.l ", kOneMiB),
         repeat_to("a\xCC\x81\xCC\xA1\xCC\xB6\xCC\xB7 ", kOneMiB),  // marks stacked on letters
+        // Junk a tool may return: any bytes (mostly invalid UTF-8) and JSON written in escapes.
+        random_from(all_bytes, kOneMiB, 8),
+        repeat_to("[\"\\u0069\\u0067\\u006e\\u006f\\u0072\\u0065\", \"&#x3c;b&#x3e;\", ", kOneMiB),
     };
     for (const auto& text : inputs) {
         for (Mode mode : {Mode::Input, Mode::Output}) {
