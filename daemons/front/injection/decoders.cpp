@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "byte_masks.hpp"
 
@@ -450,12 +451,13 @@ class Scanner {
             }
         }
         std::string decoded;
-        bool changed = false;
+        std::vector<std::size_t> rewritten;  // where in decoded each rewrite is
         std::size_t copied = 0;  // s_[copied, i) is still to be appended to decoded
-        auto replace = [&](std::size_t i, std::size_t length, std::string_view with) {
-            if (!changed) decoded.reserve(s_.size());
-            changed = true;
+        auto replace = [&](std::size_t i, std::size_t length, std::string_view with,
+                           bool telling = true) {
+            if (decoded.empty()) decoded.reserve(s_.size());
             decoded.append(s_.substr(copied, i - copied));
+            if (telling) rewritten.push_back(decoded.size());
             decoded.append(with);
             copied = i + length;
         };
@@ -477,7 +479,8 @@ class Scanner {
                 if (valid_utf8_end(bytes, 0) == bytes.size()) replace(i, j - i, bytes);
                 i = j;
             } else if (c == '+') {
-                replace(i, 1, " ");
+                // Not a place of its own: patterns read '+' as a gap between words already.
+                replace(i, 1, " ", /*telling=*/false);
                 i += 1;
             } else if (c == '&' || c == '\\') {
                 uint32_t cp = 0;
@@ -510,9 +513,14 @@ class Scanner {
                 i += 1;
             }
         }
-        if (!changed) return;
+        if (rewritten.empty()) return;
         decoded.append(s_.substr(copied));
-        emit(decoded);
+        // A few escapes in a long text (junk holds some by chance): only the stretches around
+        // them are new.
+        emit(rewritten_stretches(std::move(decoded), [&](const std::string& v, std::size_t from) {
+            const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
+            return at == rewritten.end() ? v.size() : std::min(*at, v.size());
+        }));
     }
 
     bool percent_escape_at(std::size_t i) const {

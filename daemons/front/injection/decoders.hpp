@@ -2,11 +2,41 @@
 // the input) and produces an extra view that is scanned like the text itself.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace closedpaw::injection {
+
+// A view that rewrites only a few places in a long text (a "1st" or "mp3" in a manual read as
+// leetspeak, an escape that turned up by chance in junk) is scanned as the rewritten stretches
+// with this much text either side, not as a whole second copy: every phrase through a
+// rewritten place is still read whole unless it reaches further than this from it (patterns
+// stop at sentence ends long before).
+inline constexpr std::size_t kRewriteContext = 1024;
+
+// The stretches of view within kRewriteContext of a rewritten place, each on a line of its own;
+// all of view when those are half of it or more. next_rewrite(view, i) is the offset of the
+// first rewritten byte at or after i, view.size() if there is none.
+template <typename NextRewrite>
+std::string rewritten_stretches(std::string&& view, NextRewrite next_rewrite) {
+    std::string out;
+    std::size_t covered = 0;  // view[0, covered) is already in out or skipped
+    for (std::size_t i = next_rewrite(view, 0); i < view.size(); i = next_rewrite(view, covered)) {
+        std::size_t from = std::max(covered, i > kRewriteContext ? i - kRewriteContext : 0);
+        std::size_t to = std::min(view.size(), i + 1 + kRewriteContext);
+        // Stretches end on character boundaries.
+        while (from > covered && (static_cast<unsigned char>(view[from]) & 0xC0) == 0x80) --from;
+        while (to < view.size() && (static_cast<unsigned char>(view[to]) & 0xC0) == 0x80) ++to;
+        if (from > covered && !out.empty()) out.append("\n\n");
+        out.append(view, from, to - from);
+        covered = to;
+        if (out.size() * 2 >= view.size()) return std::move(view);
+    }
+    return out;
+}
 
 // Base64 (standard and URL-safe), hex (contiguous, spaced pairs, \x41 and 0x41 forms), 8-bit
 // binary groups, percent-encoding, numeric character references and \u escapes ("&#73;",

@@ -29,39 +29,6 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
     return s.substr(0, n);
 }
 
-// A view that rewrites only a few words of a long text (a "1st" or "v2" in a manual reads as
-// leetspeak) is scanned as the rewritten stretches with this much text either side, not as a
-// whole second copy: every phrase through a rewritten word is still read whole unless it
-// reaches further than this from that word (patterns stop at sentence ends long before).
-constexpr std::size_t kRewriteContext = 1024;
-
-// after is before with some bytes replaced one for one. The stretches of after within
-// kRewriteContext of a replaced byte, each on a line of its own; all of after when those are
-// most of it.
-std::string rewritten_stretches(std::string_view before, std::string&& after) {
-    std::string out;
-    std::size_t covered = 0;  // after[0, covered) is already in out or skipped
-    std::size_t i = 0;
-    while (true) {
-        const auto diff =
-            std::mismatch(before.begin() + static_cast<std::ptrdiff_t>(i), before.end(),
-                          after.begin() + static_cast<std::ptrdiff_t>(i));
-        i = static_cast<std::size_t>(diff.first - before.begin());
-        if (i >= before.size()) break;
-        std::size_t from = std::max(covered, i > kRewriteContext ? i - kRewriteContext : 0);
-        std::size_t to = std::min(after.size(), i + 1 + kRewriteContext);
-        // Stretches end on character boundaries.
-        while (from > covered && (static_cast<unsigned char>(after[from]) & 0xC0) == 0x80) --from;
-        while (to < after.size() && (static_cast<unsigned char>(after[to]) & 0xC0) == 0x80) ++to;
-        if (from > covered && !out.empty()) out.append("\n\n");
-        out.append(after, from, to - from);
-        covered = to;
-        if (out.size() * 2 >= after.size()) return std::move(after);
-        i = to;
-    }
-    return out;
-}
-
 }  // namespace
 
 const char* mode_name(Mode mode) noexcept {
@@ -231,7 +198,17 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     }
     if (reading()) {
         if (auto plain = unleet(n.text)) {
-            scan_view(View::Leet, rewritten_stretches(n.text, std::move(*plain)));
+            // One for one: the rewritten bytes are where the two differ.
+            const std::string_view text = n.text;
+            scan_view(
+                View::Leet,
+                rewritten_stretches(std::move(*plain), [&](const std::string& v, std::size_t from) {
+                    return static_cast<std::size_t>(
+                        std::mismatch(text.begin() + static_cast<std::ptrdiff_t>(from), text.end(),
+                                      v.begin() + static_cast<std::ptrdiff_t>(from))
+                            .first -
+                        text.begin());
+                }));
         }
     }
     if (failed) {
