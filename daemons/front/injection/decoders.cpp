@@ -158,26 +158,30 @@ std::string decode_base64(std::string_view run) {
     return out;
 }
 
-// Appends code point cp as UTF-8. False, and nothing appended, for NUL, surrogates and values
-// past U+10FFFF.
-bool append_utf8(std::string& out, uint32_t cp) {
-    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+// Code point cp as UTF-8 in out: its length, or 0 for NUL, surrogates and values past
+// U+10FFFF.
+std::size_t encode_utf8(uint32_t cp, char (&out)[4]) {
+    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
     if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        out[0] = static_cast<char>(cp);
+        return 1;
     }
-    return true;
+    if (cp < 0x800) {
+        out[0] = static_cast<char>(0xC0 | (cp >> 6));
+        out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = static_cast<char>(0xE0 | (cp >> 12));
+        out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = static_cast<char>(0xF0 | (cp >> 18));
+    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 // Digits of `base` (10 or 16) at s[i..], at most max_digits of them: their value in *v and
@@ -461,10 +465,17 @@ class Scanner {
             decoded.append(with);
             copied = i + length;
         };
-        // Only these bytes can start a rewrite; everything between them is copied in bulk.
-        const std::string_view starts = percent ? std::string_view("%+&\\<") : "&\\<";
-        for (std::size_t i = s_.find_first_of(starts); i != std::string_view::npos;
-             i = s_.find_first_of(starts, i)) {
+        // Only these bytes can start a rewrite; the blocks between them are passed over a
+        // 64-byte block at a time, and copied in bulk.
+        using Starts = bytes::Class<bytes::only('%'), bytes::only('+'), bytes::only('&'),
+                                    bytes::only('\\'), bytes::only('<')>;
+        // (Escapes often follow one another: the byte after one is tested before a search.)
+        auto next_start = [&](std::size_t i) {
+            return i < s_.size() && Starts::contains(static_cast<unsigned char>(s_[i]))
+                       ? i
+                       : bytes::find(s_, i, Starts{});
+        };
+        for (std::size_t i = next_start(0); i < s_.size(); i = next_start(i)) {
             const char c = s_[i];
             if (c == '%' && percent_escape_at(i)) {
                 // A run of escapes is one or more characters in UTF-8; one that is not (junk,
@@ -478,7 +489,7 @@ class Scanner {
                 }
                 if (valid_utf8_end(bytes, 0) == bytes.size()) replace(i, j - i, bytes);
                 i = j;
-            } else if (c == '+') {
+            } else if (c == '+' && percent) {
                 // Not a place of its own: patterns read '+' as a gap between words already.
                 replace(i, 1, " ", /*telling=*/false);
                 i += 1;
@@ -497,10 +508,11 @@ class Scanner {
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                     length += m;
                 }
-                std::string utf8;
+                char utf8[4];
+                const std::size_t bytes = encode_utf8(cp, utf8);
                 // NUL, a lone surrogate, past U+10FFFF: left as written.
-                if (append_utf8(utf8, cp)) {
-                    replace(i, length, utf8);
+                if (bytes != 0) {
+                    replace(i, length, std::string_view(utf8, bytes));
                 } else {
                     length = n;
                 }
