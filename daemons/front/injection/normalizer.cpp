@@ -270,7 +270,15 @@ std::string strip_invisible(std::string_view raw, std::size_t* invisible_in_word
         const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        if (c < 0) {  // U+FFFD is visible and no letter: written out instead of the bytes
+        if (c < 0) {
+            // U+FFFD is visible and no letter: written out once for a run of bytes that are
+            // no UTF-8 (binary data is mostly such runs; one mark says as much as many).
+            for (int32_t next = i; next < length && s[next] >= 0x80;) {
+                UChar32 d = 0;
+                U8_NEXT(s, next, length, d);
+                if (d >= 0) break;
+                i = next;
+            }
             drop(start, i);
             c = kReplacement;
             append_utf8(out, c);

@@ -202,7 +202,15 @@ Normalized reference_strip(std::string_view raw) {
     for (int32_t i = 0; i < length;) {
         UChar32 c = 0;
         U8_NEXT(s, i, length, c);
-        if (c < 0) c = 0xFFFD;
+        if (c < 0) {  // one U+FFFD for a run of sequences that are no UTF-8
+            for (int32_t next = i; next < length;) {
+                UChar32 d = 0;
+                U8_NEXT(s, next, length, d);
+                if (d >= 0) break;
+                i = next;
+            }
+            c = 0xFFFD;
+        }
         if (c >= 0xE0000 && c <= 0xE007F) {
             if (c >= 0xE0020 && c <= 0xE007E) n.tags.push_back(static_cast<char>(c - 0xE0000));
             ++pending;

@@ -57,6 +57,14 @@ BOOST_AUTO_TEST_CASE(controls_are_dropped_newlines_kept_and_blanks_collapsed_in_
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_the_replacement_character) {
     const auto n = normalizer().normalize("ok\xC3(\xFF");
     BOOST_TEST(n.clean == "ok\xEF\xBF\xBD(\xEF\xBF\xBD");
+    // A run of bad bytes (binary data) is one mark; valid characters around it stay.
+    const auto run = normalizer().normalize(
+        "ab\xFF\xFE\xC3\x80\xFD\x80\x80"
+        "cd");
+    BOOST_TEST(run.clean ==
+               "ab\xEF\xBF\xBD\xC3\x80\xEF\xBF\xBD"
+               "cd");
+    BOOST_TEST(normalizer().normalize("ign\xFF\xFE\xFDore").text == "ign\xEF\xBF\xBDore");
 }
 
 BOOST_AUTO_TEST_CASE(unicode_tag_characters_are_decoded_into_their_own_view) {
