@@ -255,6 +255,8 @@ std::vector<Adversarial> adversarial_inputs() {
         {"override verbs, separators varied",
          repeat_varied("ignore all the previous previous", kAdversarialBytes, rng)},
         {"combining marks on random letters", marks_on_random_letters},
+        {"runs of one letter just too short to cut",
+         repeat_to(std::string(8 * 1024 + 255, 'a') + "b", kAdversarialBytes)},
         {"random bytes", random_bytes},
         {"random printable ASCII", random_printable},
         {"random code points", random_code_points},

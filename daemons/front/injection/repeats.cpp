@@ -1,28 +1,18 @@
 #include "repeats.hpp"
 
-#include <array>
-#include <cstdint>
 #include <cstring>
 
 namespace closedpaw::injection {
 
 namespace {
 
-// Where the last occurrence of each 8-byte sequence (by hash) was seen.
-constexpr int kTableBits = 12;
+// Where runs are looked for: any run longer than kLongRun holds one of these offsets with a
+// whole period and kRepeatKeep bytes after it inside the run.
+constexpr std::size_t kProbeStride = kRepeatKeep;
+constexpr std::size_t kLongRun = 2 * kRepeatKeep + kMaxRepeatPeriod;
 constexpr std::size_t kGram = 8;
 
-uint64_t load8(const char* p) {
-    uint64_t v = 0;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-std::size_t slot(uint64_t gram) {
-    return static_cast<std::size_t>((gram * 0x9E3779B97F4A7C15ULL) >> (64 - kTableBits));
-}
-
-// How many bytes from a and b (a < b, b + n within text) are equal, at most n.
+// How many bytes from a and b (a < b) are equal, up to the end of text.
 std::size_t common_length(std::string_view text, std::size_t a, std::size_t b) {
     constexpr std::size_t kChunk = 256;
     std::size_t n = 0;
@@ -38,46 +28,51 @@ std::size_t common_length(std::string_view text, std::size_t a, std::size_t b) {
     return n;
 }
 
+// The smallest period p <= kMaxRepeatPeriod with which text repeats for at least kRepeatKeep
+// bytes from x, or 0.
+std::size_t period_at(std::string_view text, std::size_t x) {
+    if (x + kGram + kMaxRepeatPeriod > text.size()) return 0;
+    const char* s = text.data();
+    for (std::size_t p = 1; p <= kMaxRepeatPeriod; ++p) {
+        // Candidates are the places the next 8 bytes occur again; the rest fail at once.
+        const void* hit = std::memchr(s + x + p, s[x], kMaxRepeatPeriod - p + 1);
+        if (hit == nullptr) return 0;
+        p = static_cast<std::size_t>(static_cast<const char*>(hit) - (s + x));
+        if (std::memcmp(s + x, s + x + p, kGram) == 0 && x + p + kRepeatKeep <= text.size() &&
+            common_length(text, x, x + p) >= kRepeatKeep) {
+            return p;
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 std::optional<std::string> shorten_repeats(std::string_view text) {
-    constexpr std::size_t kLongRun = 2 * kRepeatKeep + kMaxRepeatPeriod;
     if (text.size() <= kLongRun) return std::nullopt;
-    std::array<uint32_t, std::size_t{1} << kTableBits> last{};
-    last.fill(UINT32_MAX);
     std::string out;
     std::size_t copied = 0;  // text[0, copied) is in out (or cut)
-    for (std::size_t i = 0; i + kGram <= text.size(); ++i) {
-        const uint64_t gram = load8(text.data() + i);
-        uint32_t& seen = last[slot(gram)];
-        const std::size_t j = seen;
-        seen = static_cast<uint32_t>(i);
-        if (j == UINT32_MAX || j >= i || i - j > kMaxRepeatPeriod ||
-            load8(text.data() + j) != gram) {
-            continue;
-        }
-        // text[j, i + n) repeats with period p = i - j.
-        const std::size_t p = i - j;
-        const std::size_t n = common_length(text, j, i);
-        const std::size_t end = i + n;
-        if (end - j <= kLongRun) {
-            // Not long enough: go on from here (a run that began earlier was found there).
-            continue;
-        }
-        // Keep text[j, j + head) and text[tail, end): head a whole number of periods of at
-        // least kRepeatKeep, tail the same number of periods from j as head, leaving at least
-        // kRepeatKeep after it; what is between is whole periods.
+    for (std::size_t x = 0; x < text.size(); x += kProbeStride) {
+        if (x < copied) continue;
+        const std::size_t p = period_at(text, x);
+        if (p == 0) continue;
+        // The whole run: back to where the period breaks (not into what was kept before),
+        // and on to where it ends.
+        std::size_t start = x;
+        while (start > copied && text[start - 1] == text[start - 1 + p]) --start;
+        const std::size_t end = x + p + common_length(text, x, x + p);
+        if (end - start <= kLongRun) continue;
+        // Keep text[start, start + head) and text[tail, end): head a whole number of periods of
+        // at least kRepeatKeep, tail the same number of periods from start as head, leaving at
+        // least kRepeatKeep after it; what is between is whole periods.
         const std::size_t head = (kRepeatKeep + p - 1) / p * p;
-        const std::size_t tail = j + (end - kRepeatKeep - j) / p * p;
-        if (tail <= j + head) {
-            i = end - 1;
-            continue;
-        }
+        const std::size_t tail = start + (end - kRepeatKeep - start) / p * p;
+        if (tail <= start + head) continue;
         if (out.empty()) out.reserve(text.size() / 2);
-        out.append(text.substr(copied, j + head - copied));
+        out.append(text.substr(copied, start + head - copied));
         copied = tail;
-        i = end - 1;  // the loop's ++i starts after the run
-        if (end + kGram > text.size()) break;
+        // The next probe after the run.
+        x = end / kProbeStride * kProbeStride;
     }
     if (copied == 0) return std::nullopt;
     out.append(text.substr(copied));

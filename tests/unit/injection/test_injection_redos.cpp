@@ -93,6 +93,9 @@ BOOST_AUTO_TEST_CASE(one_mib_adversarial_inputs_finish_in_both_modes) {
         "a<" + std::string(kOneMiB, 'b'),
         repeat_to("i-g-n-o-r-e a.l.l ", kOneMiB),
         repeat_to("a\xCC\x81\xCC\xA1\xCC\xB6\xCC\xB7 ", kOneMiB),  // marks stacked on letters
+        // Runs just too short to be cut, one after another (a search that re-read each run
+        // from every byte of it took 157 ms here).
+        repeat_to(std::string(2 * kRepeatKeep + kMaxRepeatPeriod - 1, 'a') + "b", kOneMiB),
         // Junk a tool may return: any bytes (mostly invalid UTF-8) and JSON written in escapes.
         random_from(all_bytes, kOneMiB, 8),
         repeat_to("[\"\\u0069\\u0067\\u006e\\u006f\\u0072\\u0065\", \"&#x3c;b&#x3e;\", ", kOneMiB),
