@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "db_cache.hpp"
 #include "decoders.hpp"
@@ -179,8 +180,15 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     auto reading = [&] { return !stopped && !failed; };
     scan_view(View::Text, n.text);
     if (reading()) {
-        if (auto skeleton = normalizer_->fold_confusables(n.text)) {
-            scan_view(View::Skeleton, *skeleton);
+        std::vector<std::size_t> rewritten;
+        if (auto skeleton = normalizer_->fold_confusables(n.text, &rewritten)) {
+            // One look-alike in a long document: the stretches around it, not a second copy.
+            scan_view(
+                View::Skeleton, rewritten_stretches(std::move(*skeleton), [&](const std::string& v,
+                                                                              std::size_t from) {
+                    const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
+                    return at == rewritten.end() ? v.size() : std::min(*at, v.size());
+                }));
         }
     }
     // Marks drawn over Latin letters are a disguise of the same kind as look-alike letters.

@@ -492,7 +492,8 @@ std::optional<std::string> strip_marks_on_latin(std::string_view text) {
     return out;
 }
 
-std::optional<std::string> Normalizer::fold_confusables(std::string_view text) const {
+std::optional<std::string> Normalizer::fold_confusables(std::string_view text,
+                                                        std::vector<std::size_t>* rewritten) const {
     if (spoof_ == nullptr || is_ascii(text)) return std::nullopt;
     // Built only once a character changes; until then nothing is copied. Unchanged text
     // (ASCII, code points without an ASCII skeleton) is copied in stretches.
@@ -540,6 +541,7 @@ std::optional<std::string> Normalizer::fold_confusables(std::string_view text) c
         } else {
             std::memcpy(w, skeleton.data(), skeleton.size());
         }
+        if (rewritten != nullptr) rewritten->push_back(used + unchanged);
         used += unchanged + skeleton.size();
         copied = static_cast<std::size_t>(i);
         return true;

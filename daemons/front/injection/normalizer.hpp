@@ -55,8 +55,10 @@ class Normalizer {
     Normalized normalize(std::string_view raw) const;
     // NFKC_Casefold of already clean, valid UTF-8 (used for decoded views).
     std::string fold(std::string_view clean_utf8) const;
-    // The skeleton view, or nothing when no character changed.
-    std::optional<std::string> fold_confusables(std::string_view text) const;
+    // The skeleton view, or nothing when no character changed. rewritten, if given, gets the
+    // offset in the view of each character's skeleton, in order.
+    std::optional<std::string> fold_confusables(
+        std::string_view text, std::vector<std::size_t>* rewritten = nullptr) const;
 
   private:
     // The ASCII skeleton of one code point, or "" when it has none (computed with ICU).
