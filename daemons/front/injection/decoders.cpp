@@ -15,10 +15,6 @@ namespace {
 constexpr std::size_t kMinBase64Run = 16;  // shorter runs are words, ids and hashes
 constexpr std::size_t kMinHexBytes = 6;    // "deadbeef" is not a message
 constexpr std::size_t kMinBinaryBytes = 4;
-// One escape is enough: "%49gnore" and "&#73;gnore all previous instructions" hide a phrase
-// with a single one. A text with any is decoded whole once more (a second view to scan).
-constexpr std::size_t kMinPercentEscapes = 1;
-constexpr std::size_t kMinCharEscapes = 1;
 constexpr std::size_t kMaxTagBytes = 64;  // a tag inside a word: "<b>", "<span class=x>"
 constexpr std::size_t kMinSpacedLetters = 4;
 // A longer run of letters, digits and stand-ins (base64, hex, a key, a hash) is no word, so no
@@ -129,11 +125,11 @@ bool reads_as_text(std::string_view bytes) {
             ++i;
             continue;
         }
+        // A character past ASCII (a sequence of two or more bytes) counts as a printable letter.
         const std::size_t n = utf8_sequence(bytes, i);
         if (n == 0) return false;
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        if (n > 1 || (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t') printable += n;
-        if (n > 1 || is_alpha_ascii(c)) letters += n;
+        printable += n;
+        letters += n;
         i += n;
     }
     return printable * 100 >= bytes.size() * 95 && letters * 3 >= bytes.size() && letters >= 3;
@@ -529,10 +525,7 @@ class Scanner {
         decoded.append(s_.substr(copied));
         // A few escapes in a long text (junk holds some by chance): only the stretches around
         // them are new.
-        emit(rewritten_stretches(std::move(decoded), [&](const std::string& v, std::size_t from) {
-            const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
-            return at == rewritten.end() ? v.size() : std::min(*at, v.size());
-        }));
+        emit(rewritten_stretches_at(std::move(decoded), rewritten));
     }
 
     bool percent_escape_at(std::size_t i) const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace closedpaw::injection {
 
@@ -36,6 +37,15 @@ std::string rewritten_stretches(std::string&& view, NextRewrite next_rewrite) {
         if (out.size() * 2 >= view.size()) return std::move(view);
     }
     return out;
+}
+
+// The same, where rewritten holds the offset in view of each rewritten place, in order.
+inline std::string rewritten_stretches_at(std::string&& view,
+                                          const std::vector<std::size_t>& rewritten) {
+    return rewritten_stretches(std::move(view), [&](const std::string& v, std::size_t from) {
+        const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
+        return at == rewritten.end() ? v.size() : std::min(*at, v.size());
+    });
 }
 
 // Base64 (standard and URL-safe), hex (contiguous, spaced pairs, \x41 and 0x41 forms), 8-bit

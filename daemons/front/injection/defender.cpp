@@ -183,12 +183,7 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
         std::vector<std::size_t> rewritten;
         if (auto skeleton = normalizer_->fold_confusables(n.text, &rewritten)) {
             // One look-alike in a long document: the stretches around it, not a second copy.
-            scan_view(
-                View::Skeleton, rewritten_stretches(std::move(*skeleton), [&](const std::string& v,
-                                                                              std::size_t from) {
-                    const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
-                    return at == rewritten.end() ? v.size() : std::min(*at, v.size());
-                }));
+            scan_view(View::Skeleton, rewritten_stretches_at(std::move(*skeleton), rewritten));
         }
     }
     // Marks drawn over Latin letters are a disguise of the same kind as look-alike letters.
