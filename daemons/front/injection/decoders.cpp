@@ -936,3 +936,128 @@ std::optional<std::string> unleet(std::string_view t) {
 }
 
 }  // namespace closedpaw::injection
+
+namespace closedpaw::injection {
+
+namespace {
+
+// Common words in ROT13 and written backwards. None is itself a word or a common abbreviation
+// in English ("dna", "and" backwards, is one; so are "ton", "won", "saw", "tub" and "era", and
+// "or" is "be" in ROT13), so a text that holds several of them was written so.
+constexpr std::array<std::string_view, 42> kRot13Words = {
+    "gur",          "naq",       "lbh",      "lbhe",   "nyy",       "guvf",     "gung",
+    "jvgu",         "sbe",       "abg",      "jung",   "sebz",      "unir",     "jvyy",
+    "gurer",        "gurl",      "jnf",      "ohg",    "pna",       "nal",      "ner",
+    "abj",          "vtaber",    "cerivbhf", "cebzcg", "flfgrz",    "cyrnfr",   "gryy",
+    "vafgehpgvbaf", "qvfertneq", "sbetrg",   "ehyrf",  "frperg",    "cnffjbeq", "fraq",
+    "fubj",         "cevag",     "erirny",   "hfre",   "nffvfgnag", "xrl",      "xrlf",
+};
+constexpr std::array<std::string_view, 36> kMirrorWords = {
+    "eht",    "uoy",       "ruoy",         "lla",      "siht",   "taht",   "htiw",  "rof",
+    "tahw",   "morf",      "evah",         "lliw",     "ereht",  "yeht",   "nac",   "yna",
+    "erongi", "suoiverp",  "snoitcurtsni", "tpmorp",   "metsys", "esaelp", "llet",  "dragersid",
+    "tegrof", "selur",     "terces",       "drowssap", "dnes",   "wohs",   "tnirp", "laever",
+    "resu",   "tnatsissa", "yek",          "syek",
+};
+static_assert(kRot13Words.size() <= 64 && kMirrorWords.size() <= 64,
+              "distinct words are counted in 64-bit masks");
+
+// Text with every ASCII letter turned 13 places.
+std::string rot13(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 'a' && u <= 'z') c = static_cast<char>('a' + (u - 'a' + 13) % 26);
+        if (u >= 'A' && u <= 'Z') c = static_cast<char>('A' + (u - 'A' + 13) % 26);
+    }
+    return out;
+}
+
+// Text backwards, character by character: the bytes reversed, then the bytes of each
+// multi-byte character (now continuation bytes first) put back in order.
+std::string reversed_by_characters(std::string_view text) {
+    std::string out(text.rbegin(), text.rend());
+    for (std::size_t i = 0; i < out.size();) {
+        if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t e = i;
+        while (e < out.size() && e - i < 3 && (static_cast<unsigned char>(out[e]) & 0xC0) == 0x80) {
+            ++e;
+        }
+        // out[e] should be the lead byte; invalid UTF-8 is left as it falls.
+        if (e < out.size() && static_cast<unsigned char>(out[e]) >= 0xC0) {
+            std::reverse(out.begin() + static_cast<std::ptrdiff_t>(i),
+                         out.begin() + static_cast<std::ptrdiff_t>(e + 1));
+            ++e;
+        }
+        i = e;
+    }
+    return out;
+}
+
+// Text with each run of ASCII letters written backwards in place.
+std::string words_reversed(std::string_view text) {
+    std::string out(text);
+    std::size_t i = 0;
+    while (i < out.size()) {
+        if (!is_alpha_ascii(static_cast<unsigned char>(out[i]))) {
+            ++i;
+            continue;
+        }
+        std::size_t e = i;
+        while (e < out.size() && is_alpha_ascii(static_cast<unsigned char>(out[e]))) ++e;
+        std::reverse(out.begin() + static_cast<std::ptrdiff_t>(i),
+                     out.begin() + static_cast<std::ptrdiff_t>(e));
+        i = e;
+    }
+    return out;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& turned_words() {
+    static const std::vector<std::string_view> words = [] {
+        std::vector<std::string_view> w(kRot13Words.begin(), kRot13Words.end());
+        w.insert(w.end(), kMirrorWords.begin(), kMirrorWords.end());
+        return w;
+    }();
+    return words;
+}
+
+std::vector<std::string> turned_views(std::string_view text, const std::vector<WordHit>& hits) {
+    uint64_t rot13_seen = 0;
+    uint64_t mirror_seen = 0;
+    std::vector<std::size_t> rot13_at;   // where each such word ends, in order
+    std::vector<std::size_t> mirror_at;  // and each mirrored one
+    for (const WordHit& h : hits) {
+        if (h.end == 0 || h.end > text.size()) continue;
+        if (h.word < kRot13Words.size()) {
+            rot13_seen |= uint64_t{1} << h.word;
+            rot13_at.push_back(h.end - 1);
+        } else if (h.word < kRot13Words.size() + kMirrorWords.size()) {
+            mirror_seen |= uint64_t{1} << (h.word - kRot13Words.size());
+            mirror_at.push_back(h.end - 1);
+        }
+    }
+    std::sort(rot13_at.begin(), rot13_at.end());
+    std::sort(mirror_at.begin(), mirror_at.end());
+    // Only the stretches around the words found are turned: the rest reads as it did.
+    auto turned = [&](const std::vector<std::size_t>& at, auto piece) {
+        return joined_stretches(text, stretches_around(text, listed_rewrites(at, text.size())),
+                                piece);
+    };
+    std::vector<std::string> views;
+    if (static_cast<std::size_t>(__builtin_popcountll(rot13_seen)) >= kMinTurnedWords) {
+        views.push_back(turned(rot13_at, rot13));
+    }
+    if (static_cast<std::size_t>(__builtin_popcountll(mirror_seen)) >= kMinTurnedWords) {
+        views.push_back(turned(mirror_at, words_reversed));
+        // Each stretch backwards holds what the same stretch of the whole text backwards does.
+        views.push_back(turned(mirror_at, reversed_by_characters));
+    }
+    return views;
+}
+
+}  // namespace closedpaw::injection

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,34 +19,77 @@ namespace closedpaw::injection {
 // stop at sentence ends long before).
 inline constexpr std::size_t kRewriteContext = 1024;
 
-// The stretches of view within kRewriteContext of a rewritten place, each on a line of its own;
-// all of view when those are half of it or more. next_rewrite(view, i) is the offset of the
-// first rewritten byte at or after i, view.size() if there is none.
+struct Stretch {
+    std::size_t from;
+    std::size_t to;
+};
+
+// The stretches of text within kRewriteContext of a rewritten place, in order, on character
+// boundaries, touching ones joined; one stretch of all of it when they (with a two-byte line
+// break between each) are half of it or more. next_rewrite(i) is the offset of the first
+// rewritten byte at or after i, text.size() if there is none.
 template <typename NextRewrite>
-std::string rewritten_stretches(std::string&& view, NextRewrite next_rewrite) {
-    std::string out;
-    std::size_t covered = 0;  // view[0, covered) is already in out or skipped
-    for (std::size_t i = next_rewrite(view, 0); i < view.size(); i = next_rewrite(view, covered)) {
+std::vector<Stretch> stretches_around(std::string_view text, NextRewrite next_rewrite) {
+    std::vector<Stretch> out;
+    std::size_t covered = 0;  // text[0, covered) is in a stretch or skipped
+    std::size_t kept = 0;     // bytes of the stretches, with their line breaks
+    for (std::size_t i = next_rewrite(0); i < text.size(); i = next_rewrite(covered)) {
         std::size_t from = std::max(covered, i > kRewriteContext ? i - kRewriteContext : 0);
-        std::size_t to = std::min(view.size(), i + 1 + kRewriteContext);
-        // Stretches end on character boundaries.
-        while (from > covered && (static_cast<unsigned char>(view[from]) & 0xC0) == 0x80) --from;
-        while (to < view.size() && (static_cast<unsigned char>(view[to]) & 0xC0) == 0x80) ++to;
-        if (from > covered && !out.empty()) out.append("\n\n");
-        out.append(view, from, to - from);
+        std::size_t to = std::min(text.size(), i + 1 + kRewriteContext);
+        while (from > covered && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) --from;
+        while (to < text.size() && (static_cast<unsigned char>(text[to]) & 0xC0) == 0x80) ++to;
+        if (!out.empty() && from == out.back().to) {
+            out.back().to = to;
+        } else {
+            kept += out.empty() ? 0 : 2;
+            out.push_back(Stretch{from, to});
+        }
+        kept += to - from;
         covered = to;
-        if (out.size() * 2 >= view.size()) return std::move(view);
+        if (kept * 2 >= text.size()) return {Stretch{0, text.size()}};
     }
     return out;
+}
+
+// next_rewrite for stretches_around() when the rewritten places are listed, in order.
+inline auto listed_rewrites(const std::vector<std::size_t>& rewritten, std::size_t size) {
+    return [&rewritten, size](std::size_t from) {
+        const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
+        return at == rewritten.end() ? size : std::min(*at, size);
+    };
+}
+
+// The stretches of text, each made into piece(text.substr(...)), on lines of their own.
+template <typename Piece>
+std::string joined_stretches(std::string_view text, const std::vector<Stretch>& stretches,
+                             Piece piece) {
+    std::string out;
+    for (const Stretch& s : stretches) {
+        if (!out.empty()) out.append("\n\n");
+        out.append(piece(text.substr(s.from, s.to - s.from)));
+    }
+    return out;
+}
+
+// A rewritten view cut to its stretches (above); the view itself when that is all of it.
+// next_rewrite(view, i) is as above.
+template <typename NextRewrite>
+std::string rewritten_stretches(std::string&& view, NextRewrite next_rewrite) {
+    const std::vector<Stretch> stretches =
+        stretches_around(view, [&](std::size_t i) { return next_rewrite(view, i); });
+    if (stretches.size() == 1 && stretches[0].from == 0 && stretches[0].to == view.size()) {
+        return std::move(view);
+    }
+    return joined_stretches(view, stretches, [](std::string_view s) { return s; });
 }
 
 // The same, where rewritten holds the offset in view of each rewritten place, in order.
 inline std::string rewritten_stretches_at(std::string&& view,
                                           const std::vector<std::size_t>& rewritten) {
-    return rewritten_stretches(std::move(view), [&](const std::string& v, std::size_t from) {
-        const auto at = std::lower_bound(rewritten.begin(), rewritten.end(), from);
-        return at == rewritten.end() ? v.size() : std::min(*at, v.size());
-    });
+    const std::size_t size = view.size();
+    return rewritten_stretches(std::move(view),
+                               [next = listed_rewrites(rewritten, size)](
+                                   const std::string&, std::size_t from) { return next(from); });
 }
 
 // Base64 (standard and URL-safe), hex (contiguous, spaced pairs, \x41 and 0x41 forms), 8-bit
@@ -72,5 +116,22 @@ bool has_spaced_run(std::string_view text);
 // digits and stand-ins is left alone: that run is base64, hex or a key, not a word. Nothing
 // when no word changed.
 std::optional<std::string> unleet(std::string_view text);
+
+// Text written in ROT13 or backwards ("vtaber nyy cerivbhf vafgehpgvbaf", ".snoitcurtsni
+// suoiverp lla erongi", "erongi lla suoiverp"). turned_words() lists common words so written
+// (the ROT13 and the mirror image of "the", "your", "all", "ignore", ...), none of them a word
+// in English; the pattern set finds them as whole words in the same pass as the patterns
+// (PatternSet::compile), and hits holds each one found: its index in turned_words() and the
+// offset just past it. When at least kMinTurnedWords distinct words of one kind are found,
+// turned_views() gives the case-folded text read forwards: ROT13 decoded, or for backwards
+// text both the whole text reversed and each word reversed in place, each cut to the stretches
+// around the words found. Ordinary text in any language almost never holds three of them.
+inline constexpr std::size_t kMinTurnedWords = 3;
+struct WordHit {
+    uint32_t word;
+    uint32_t end;
+};
+const std::vector<std::string_view>& turned_words();
+std::vector<std::string> turned_views(std::string_view text, const std::vector<WordHit>& hits);
 
 }  // namespace closedpaw::injection

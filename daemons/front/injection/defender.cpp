@@ -90,17 +90,17 @@ Result<Defender> Defender::load(const std::string& policy_dir, const std::string
     std::unique_ptr<PatternSet> patterns;
     std::string key;
     if (!cache_path.empty()) {
-        key = PatternSet::cache_key(*policy);
+        key = PatternSet::cache_key(*policy, turned_words());
         // Any failure here (no file, foreign file, stale or corrupt content) means: compile.
         if (auto bytes = read_db_cache(cache_path, key)) {
-            if (auto set = PatternSet::deserialize(*policy, bytes.value())) {
+            if (auto set = PatternSet::deserialize(*policy, turned_words(), bytes.value())) {
                 patterns = std::move(set).value();
                 use = CacheUse::Loaded;
             }
         }
     }
     if (!patterns) {
-        auto compiled = PatternSet::compile(*policy);
+        auto compiled = PatternSet::compile(*policy, turned_words());
         if (!compiled) return std::move(compiled).error();
         patterns = std::move(compiled).value();
         if (!cache_path.empty()) {
@@ -166,9 +166,9 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     }
     bool stopped = false;
     bool failed = false;
-    auto scan_view = [&](View view, std::string_view s) {
+    auto scan_view = [&](View view, std::string_view s, std::vector<WordHit>* words = nullptr) {
         views.push_back(ViewMatches{view, s.size(), {}});
-        auto r = patterns_->scan_until(s, views.back().first_end, critical);
+        auto r = patterns_->scan_until(s, views.back().first_end, critical, words);
         // A scan error (scratch allocation) must not pass text unchecked: fail closed.
         if (!r) {
             failed = true;
@@ -178,7 +178,8 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     };
     // Each further view is built only if reading goes on.
     auto reading = [&] { return !stopped && !failed; };
-    scan_view(View::Text, n.text);
+    std::vector<WordHit> turned;  // words of ROT13 or backwards text, found with the patterns
+    scan_view(View::Text, n.text, &turned);
     if (reading()) {
         std::vector<std::size_t> rewritten;
         if (auto skeleton = normalizer_->fold_confusables(n.text, &rewritten)) {
@@ -193,6 +194,12 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
     if (reading()) {
         if (std::string decoded = decode_embedded(n.clean); !decoded.empty()) {
             scan_view(View::Decoded, normalizer_->fold(strip_invisible(decoded)));
+        }
+    }
+    // ROT13 and backwards text: rare, so one pass over the words is all most texts cost.
+    if (reading()) {
+        for (const std::string& forwards : turned_views(n.text, turned)) {
+            if (reading()) scan_view(View::Decoded, forwards);
         }
     }
     if (reading() && !n.tags.empty()) {

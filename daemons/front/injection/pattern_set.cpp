@@ -2,7 +2,9 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 #include "normalizer.hpp"
 
@@ -14,15 +16,26 @@ namespace {
 // HS_FLAG_UTF8): patterns spell non-ASCII letters as literals, never in classes. SINGLEMATCH:
 // one report per pattern is all the scorer uses.
 constexpr unsigned kPatternFlags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+// Words are reported at every occurrence.
+constexpr unsigned kWordFlags = HS_FLAG_CASELESS;
 
 struct ScanContext {
     std::vector<uint32_t>* first_end;
     const std::function<bool()>* stop;  // null: read the whole text
+    std::vector<WordHit>* words;        // null: word hits are not wanted
 };
 
+// Words have the ids after the patterns'.
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
              unsigned int /*flags*/, void* ctx) {
     auto* c = static_cast<ScanContext*>(ctx);
+    if (id >= c->first_end->size()) {
+        if (c->words != nullptr) {
+            c->words->push_back(WordHit{static_cast<uint32_t>(id - c->first_end->size()),
+                                        static_cast<uint32_t>(to)});
+        }
+        return 0;
+    }
     auto& slot = (*c->first_end)[id];
     if (slot != kNoMatch) return 0;
     slot = static_cast<uint32_t>(to);
@@ -89,19 +102,41 @@ std::string compiled_expression(std::string_view regex) {
     return out;
 }
 
-Result<std::unique_ptr<PatternSet>> PatternSet::compile(const PolicyData& policy) {
+namespace {
+
+// A word as a whole-word expression; nothing if it is not lower-case ASCII letters.
+std::optional<std::string> word_expression(std::string_view word) {
+    if (word.empty() ||
+        !std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+        return std::nullopt;
+    }
+    return "\\b" + std::string(word) + "\\b";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PatternSet>> PatternSet::compile(
+    const PolicyData& policy, const std::vector<std::string_view>& words) {
     if (hs_valid_platform() != HS_SUCCESS) {
         return make_error(Errc::Unavailable,
                           "this CPU lacks the SSSE3 instructions Hyperscan needs");
     }
     std::vector<std::string> compiled;
     for (const Pattern& p : policy.patterns) compiled.push_back(compiled_expression(p.regex));
+    for (std::string_view w : words) {
+        auto e = word_expression(w);
+        if (!e) {
+            return make_error(Errc::InvalidArgument,
+                              "'" + std::string(w) + "' is not a word of lower-case letters");
+        }
+        compiled.push_back(std::move(*e));
+    }
     std::vector<const char*> expressions;
     std::vector<unsigned int> flags;
     std::vector<unsigned int> ids;
     for (std::size_t i = 0; i < compiled.size(); ++i) {
         expressions.push_back(compiled[i].c_str());
-        flags.push_back(kPatternFlags);
+        flags.push_back(i < policy.patterns.size() ? kPatternFlags : kWordFlags);
         ids.push_back(static_cast<unsigned int>(i));
     }
     auto set = std::unique_ptr<PatternSet>(new PatternSet());
@@ -130,16 +165,19 @@ Result<void> PatternSet::init_scratch() {
     return {};
 }
 
-std::string PatternSet::cache_key(const PolicyData& policy) {
+std::string PatternSet::cache_key(const PolicyData& policy,
+                                  const std::vector<std::string_view>& words) {
     hs_platform_info_t platform{};
     hs_populate_platform(&platform);
     std::string key = std::string("hyperscan ") + hs_version() + "\ncpu " +
                       std::to_string(platform.tune) + " " + std::to_string(platform.cpu_features) +
-                      "\nflags " + std::to_string(kPatternFlags) + "\nmode block\n";
+                      "\nflags " + std::to_string(kPatternFlags) + " " +
+                      std::to_string(kWordFlags) + "\nmode block\n";
     for (const Pattern& p : policy.patterns) {
         const std::string expression = compiled_expression(p.regex);
         key += std::to_string(expression.size()) + ":" + expression + "\n";
     }
+    for (std::string_view w : words) key += "word " + std::string(w) + "\n";
     return key;
 }
 
@@ -154,8 +192,9 @@ Result<std::string> PatternSet::serialize() const {
     return out;
 }
 
-Result<std::unique_ptr<PatternSet>> PatternSet::deserialize(const PolicyData& policy,
-                                                            std::string_view bytes) {
+Result<std::unique_ptr<PatternSet>> PatternSet::deserialize(
+    const PolicyData& policy, const std::vector<std::string_view>& /*words*/,
+    std::string_view bytes) {
     if (hs_valid_platform() != HS_SUCCESS) {
         return make_error(Errc::Unavailable,
                           "this CPU lacks the SSSE3 instructions Hyperscan needs");
@@ -197,23 +236,26 @@ void PatternSet::release(hs_scratch* s) const {
     pool_.push_back(s);
 }
 
-Result<void> PatternSet::scan(std::string_view text, std::vector<uint32_t>& first_end) const {
-    auto r = run_scan(text, first_end, nullptr);
+Result<void> PatternSet::scan(std::string_view text, std::vector<uint32_t>& first_end,
+                              std::vector<WordHit>* words) const {
+    auto r = run_scan(text, first_end, nullptr, words);
     if (!r) return std::move(r).error();
     return {};
 }
 
 Result<bool> PatternSet::scan_until(std::string_view text, std::vector<uint32_t>& first_end,
-                                    const std::function<bool()>& stop) const {
-    return run_scan(text, first_end, stop ? &stop : nullptr);
+                                    const std::function<bool()>& stop,
+                                    std::vector<WordHit>* words) const {
+    return run_scan(text, first_end, stop ? &stop : nullptr, words);
 }
 
 Result<bool> PatternSet::run_scan(std::string_view text, std::vector<uint32_t>& first_end,
-                                  const std::function<bool()>* stop) const {
+                                  const std::function<bool()>* stop,
+                                  std::vector<WordHit>* words) const {
     first_end.assign(count_, kNoMatch);
     hs_scratch* scratch = acquire();
     if (scratch == nullptr) return make_error(Errc::Failed, "cannot allocate Hyperscan scratch");
-    ScanContext ctx{&first_end, stop};
+    ScanContext ctx{&first_end, stop, words};
     const hs_error_t rc = hs_scan(db_, text.data(), static_cast<unsigned int>(text.size()), 0,
                                   scratch, on_match, &ctx);
     release(scratch);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "decoders.hpp"
 #include "policy.hpp"
 
 struct hs_database;
@@ -28,31 +29,40 @@ constexpr uint32_t kNoMatch = UINT32_MAX;
 // loader refuses \Q...\E and (?x), which would hide blanks from it.)
 std::string compiled_expression(std::string_view regex);
 
+// Besides the policy's patterns, the set holds a list of words (lower-case ASCII letters) that
+// the decoders look for: each whole-word occurrence of one is reported as a WordHit, in the
+// same pass, at almost no cost (turned_words() in decoders.hpp).
 class PatternSet {
   public:
     // Compile errors name the pattern's file, line and key.
-    static Result<std::unique_ptr<PatternSet>> compile(const PolicyData& policy);
-    // A set from serialize()'s bytes (of a database compiled for cache_key(policy)); fails
-    // (Corrupt) unless Hyperscan accepts them as a database for this library version.
-    static Result<std::unique_ptr<PatternSet>> deserialize(const PolicyData& policy,
-                                                           std::string_view bytes);
+    static Result<std::unique_ptr<PatternSet>> compile(const PolicyData& policy,
+                                                       const std::vector<std::string_view>& words);
+    // A set from serialize()'s bytes (of a database compiled for cache_key(policy, words));
+    // fails (Corrupt) unless Hyperscan accepts them as a database for this library version.
+    static Result<std::unique_ptr<PatternSet>> deserialize(
+        const PolicyData& policy, const std::vector<std::string_view>& words,
+        std::string_view bytes);
     // Everything the database is compiled from (library version, CPU features, flags, each
-    // regex): equal keys give equal databases.
-    static std::string cache_key(const PolicyData& policy);
+    // regex and word): equal keys give equal databases.
+    static std::string cache_key(const PolicyData& policy,
+                                 const std::vector<std::string_view>& words);
     Result<std::string> serialize() const;
     ~PatternSet();
     PatternSet(const PatternSet&) = delete;
     PatternSet& operator=(const PatternSet&) = delete;
 
-    // first_end[i] = end offset of pattern i's first match in text, kNoMatch if none.
+    // first_end[i] = end offset of pattern i's first match in text, kNoMatch if none; each
+    // occurrence of a word is appended to *words when words is not null.
     // Thread-safe: each call borrows a scratch space from a pool.
-    Result<void> scan(std::string_view text, std::vector<uint32_t>& first_end) const;
+    Result<void> scan(std::string_view text, std::vector<uint32_t>& first_end,
+                      std::vector<WordHit>* words = nullptr) const;
     // The same, asking stop() each time a pattern's first match has been recorded in
     // first_end; once it says true the scan ends there, and the result is true. first_end then
     // holds the first matches of the text read so far: each recorded offset is the one a whole
     // scan would give, and patterns not yet matched are kNoMatch.
     Result<bool> scan_until(std::string_view text, std::vector<uint32_t>& first_end,
-                            const std::function<bool()>& stop) const;
+                            const std::function<bool()>& stop,
+                            std::vector<WordHit>* words = nullptr) const;
 
     std::size_t size() const { return count_; }
     std::size_t compiled_bytes() const;
@@ -61,7 +71,7 @@ class PatternSet {
     PatternSet() = default;
     Result<void> init_scratch();
     Result<bool> run_scan(std::string_view text, std::vector<uint32_t>& first_end,
-                          const std::function<bool()>* stop) const;
+                          const std::function<bool()>* stop, std::vector<WordHit>* words) const;
     hs_scratch* acquire() const;
     void release(hs_scratch* s) const;
 

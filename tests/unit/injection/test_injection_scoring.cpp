@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "pattern_set.hpp"
 #include "policy.hpp"
 #include "scorer.hpp"
 #include "shipped_policy.hpp"
@@ -239,6 +240,30 @@ BOOST_AUTO_TEST_CASE(thresholds_must_rise_and_keys_must_be_known) {
         BOOST_TEST(d.error().message.find("scoring.edge_wieght") != std::string::npos,
                    d.error().message);
     }
+}
+
+// The words turned_views() needs are found in the patterns' pass: whole words, in any case, at
+// every occurrence.
+BOOST_AUTO_TEST_CASE(the_pattern_set_reports_every_whole_word_occurrence) {
+    auto policy = load_policy(cptest::shipped_policy_dir());
+    BOOST_REQUIRE(policy);
+    const std::vector<std::string_view> words = {"gur", "lbh"};
+    auto set = PatternSet::compile(*policy, words);
+    BOOST_REQUIRE(set);
+    std::vector<uint32_t> first_end;
+    std::vector<WordHit> hits;
+    BOOST_REQUIRE((*set)->scan("Gur lbh, gurl xgur gur_ lbh", first_end, &hits));
+    BOOST_REQUIRE(hits.size() == 3u);
+    BOOST_TEST(hits[0].word == 0u);
+    BOOST_TEST(hits[0].end == 3u);
+    BOOST_TEST(hits[1].word == 1u);
+    BOOST_TEST(hits[1].end == 7u);
+    BOOST_TEST(hits[2].word == 1u);
+    BOOST_TEST(hits[2].end == 27u);
+    BOOST_TEST(first_end.size() == policy->patterns.size());
+    // Words are lower-case letters and nothing else.
+    BOOST_TEST(!PatternSet::compile(*policy, {"two words"}));
+    BOOST_TEST(!PatternSet::compile(*policy, {"g.r"}));
 }
 
 BOOST_AUTO_TEST_CASE(the_shipped_policy_loads_with_every_seed_category) {
