@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include <unicode/normalizer2.h>
@@ -110,48 +111,84 @@ void append_separator_run(std::string& out, std::string_view s, std::size_t begi
     out.append(s.substr(tail, end - tail));
 }
 
+// The next maximal stretch at or after from of more than kSeparatorBound bytes that are not
+// ASCII word bytes (non-ASCII bytes count: they may be symbols), as [first, second); both
+// text.size() when there is none. Separator runs longer than the bound lie inside these
+// stretches, which are rare in anything but junk: a 64-byte block at a time finds them.
+std::pair<std::size_t, std::size_t> next_long_stretch(std::string_view text, std::size_t from) {
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    unsigned char pad[bytes::kBlock];
+    std::size_t open = kNone;  // start of a stretch that runs to the end of the last block
+    for (std::size_t pos = from; pos < text.size(); pos += bytes::kBlock) {
+        const bytes::Block b = bytes::block_at(text, pos, pad);
+        uint64_t m = ~bytes::mask(b.p, AsciiWord{}) & b.valid;
+        if (open != kNone) {
+            const std::size_t lead = ~m == 0 ? bytes::kBlock : __builtin_ctzll(~m);
+            if (lead == bytes::kBlock) continue;  // (only a whole, valid block has no clear bit)
+            if (pos + lead - open > kSeparatorBound) return {open, pos + lead};
+            open = kNone;
+            m &= ~uint64_t{0} << lead;  // that stretch ended short: not looked at again
+        }
+        // Bit i stays set while bytes i..i+kSeparatorBound are all stretch bytes.
+        uint64_t run = m;
+        for (std::size_t k = 1; k <= kSeparatorBound && run != 0; ++k) run &= m >> k;
+        if (run != 0) {
+            // The first such bit is where a stretch starts: any before it in the block ended
+            // short, and so did one from the blocks before (its bits were cleared).
+            const std::size_t i = static_cast<std::size_t>(__builtin_ctzll(run));
+            const uint64_t after = ~(m >> i);  // its first clear bit is where the stretch ends
+            if (after != 0 &&
+                i + static_cast<std::size_t>(__builtin_ctzll(after)) < bytes::kBlock) {
+                return {pos + i, pos + i + static_cast<std::size_t>(__builtin_ctzll(after))};
+            }
+            open = pos + i;  // it runs on into the next block
+            continue;
+        }
+        if ((m >> 63) != 0)
+            open = pos + bytes::kBlock - static_cast<std::size_t>(__builtin_clzll(~m));
+    }
+    if (open != kNone && text.size() - open > kSeparatorBound) return {open, text.size()};
+    return {text.size(), text.size()};
+}
+
 // The text view with separator runs longer than kSeparatorBound shortened; nothing when there
-// are none.
+// are none. Only the long stretches of non-word bytes are walked a character at a time (a
+// non-ASCII letter or digit splits one); everything between them is copied as it is.
 std::optional<std::string> shorten_separator_runs(std::string_view text) {
     if (!may_have_long_separator_run(text)) return std::nullopt;
     const CodePointTable& table = CodePointTable::get();
     const auto* s = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
     std::string out;
-    out.reserve(text.size());
+    std::size_t copied = 0;  // text[0, copied) is in out
     bool changed = false;
-    int32_t i = 0;
-    while (i < length) {
-        // A word: ASCII word bytes and non-ASCII letters or digits, copied as they are.
-        const int32_t word = i;
-        int32_t next = i;
-        while (i < length) {
-            if (s[i] < 0x80) {
-                if (!AsciiWord::contains(s[i])) break;
-                ++i;
-            } else if (non_ascii_word_char(table, s, i, length, &next)) {
+    for (auto [from, to] = next_long_stretch(text, 0); from < text.size();
+         std::tie(from, to) = next_long_stretch(text, to)) {
+        // Within [from, to) every byte is ASCII punctuation, a blank or non-ASCII: separator
+        // runs are what lies between the non-ASCII letters and digits.
+        auto i = static_cast<int32_t>(from);
+        const auto end = static_cast<int32_t>(to);
+        while (i < end) {
+            const int32_t run = i;
+            int32_t next = i;
+            while (i < end && (s[i] < 0x80 || !non_ascii_word_char(table, s, i, length, &next))) {
+                i = s[i] < 0x80 ? i + 1 : next;
+            }
+            if (static_cast<std::size_t>(i - run) > kSeparatorBound) {
+                out.append(text.substr(copied, static_cast<std::size_t>(run) - copied));
+                append_separator_run(out, text, static_cast<std::size_t>(run),
+                                     static_cast<std::size_t>(i));
+                copied = static_cast<std::size_t>(i);
+                changed = true;
+            }
+            // A word character (non-ASCII: ASCII ones end the stretch) is passed over.
+            while (i < end && s[i] >= 0x80 && non_ascii_word_char(table, s, i, length, &next)) {
                 i = next;
-            } else {
-                break;
             }
         }
-        out.append(text.substr(static_cast<std::size_t>(word), static_cast<std::size_t>(i - word)));
-        // The separator run after it.
-        const int32_t run = i;
-        while (i < length) {
-            if (s[i] < 0x80) {
-                if (AsciiWord::contains(s[i])) break;
-                ++i;
-            } else if (!non_ascii_word_char(table, s, i, length, &next)) {
-                i = next;
-            } else {
-                break;
-            }
-        }
-        changed |= static_cast<std::size_t>(i - run) > kSeparatorBound;
-        append_separator_run(out, text, static_cast<std::size_t>(run), static_cast<std::size_t>(i));
     }
     if (!changed) return std::nullopt;
+    out.append(text.substr(copied));
     return out;
 }
 
