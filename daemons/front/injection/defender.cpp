@@ -93,7 +93,7 @@ Result<Defender> Defender::load(const std::string& policy_dir, const std::string
         key = PatternSet::cache_key(*policy, turned_words());
         // Any failure here (no file, foreign file, stale or corrupt content) means: compile.
         if (auto bytes = read_db_cache(cache_path, key)) {
-            if (auto set = PatternSet::deserialize(*policy, turned_words(), bytes.value())) {
+            if (auto set = PatternSet::deserialize(*policy, bytes.value())) {
                 patterns = std::move(set).value();
                 use = CacheUse::Loaded;
             }
@@ -196,7 +196,8 @@ Verdict Defender::scan(std::string_view text, Mode mode) const {
             scan_view(View::Decoded, normalizer_->fold(strip_invisible(decoded)));
         }
     }
-    // ROT13 and backwards text: rare, so one pass over the words is all most texts cost.
+    // ROT13 and backwards text, from the words the text view's scan found: most texts have
+    // none, and cost nothing more.
     if (reading()) {
         for (const std::string& forwards : turned_views(n.text, turned)) {
             if (reading()) scan_view(View::Decoded, forwards);

@@ -192,9 +192,8 @@ Result<std::string> PatternSet::serialize() const {
     return out;
 }
 
-Result<std::unique_ptr<PatternSet>> PatternSet::deserialize(
-    const PolicyData& policy, const std::vector<std::string_view>& /*words*/,
-    std::string_view bytes) {
+Result<std::unique_ptr<PatternSet>> PatternSet::deserialize(const PolicyData& policy,
+                                                            std::string_view bytes) {
     if (hs_valid_platform() != HS_SUCCESS) {
         return make_error(Errc::Unavailable,
                           "this CPU lacks the SSSE3 instructions Hyperscan needs");

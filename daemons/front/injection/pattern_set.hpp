@@ -39,9 +39,8 @@ class PatternSet {
                                                        const std::vector<std::string_view>& words);
     // A set from serialize()'s bytes (of a database compiled for cache_key(policy, words));
     // fails (Corrupt) unless Hyperscan accepts them as a database for this library version.
-    static Result<std::unique_ptr<PatternSet>> deserialize(
-        const PolicyData& policy, const std::vector<std::string_view>& words,
-        std::string_view bytes);
+    static Result<std::unique_ptr<PatternSet>> deserialize(const PolicyData& policy,
+                                                           std::string_view bytes);
     // Everything the database is compiled from (library version, CPU features, flags, each
     // regex and word): equal keys give equal databases.
     static std::string cache_key(const PolicyData& policy,
