@@ -96,7 +96,10 @@ void FrontHarness::start_front() {
     front_ = cptest::Process::start(
         {cptest::build_root() + "/daemons/front/closedpawd", "--config", dir_ + "/closedpawd.toml"},
         dir_ + "/closedpawd.log");
-    if (!cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1"))
+    // Each harness has a fresh state directory, so closedpawd compiles the injection pattern
+    // set before it takes its bus name: about 6 s of CPU alone, and CI runs other tests beside
+    // it on two cores.
+    if (!cptest::wait_for_bus_name("org.closedpaw.ClosedPaw1", std::chrono::seconds(60)))
         throw std::runtime_error("closedpawd did not start:\n" + front_.log());
 }
 
